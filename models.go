@@ -1,0 +1,58 @@
+package textus
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// lenientTime decodes an RFC 3339 timestamp with any fractional precision
+// and any offset; null, "" and a malformed string decode to the zero time
+// rather than failing the whole resource (the API's timestamps are
+// informational, and one odd value must not make a delivery unreadable).
+type lenientTime struct{ time.Time }
+
+func (t *lenientTime) UnmarshalJSON(b []byte) error {
+	t.Time = parseTime(b)
+	return nil
+}
+
+func parseTime(b []byte) time.Time {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '"' {
+		return time.Time{}
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return time.Time{}
+	}
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		// Some producers omit the offset; read those as UTC.
+		if tm2, err2 := time.Parse("2006-01-02T15:04:05.999999999", s); err2 == nil {
+			return tm2.UTC()
+		}
+		return time.Time{}
+	}
+	return tm
+}
+
+// rawScalar renders a JSON scalar (string or number) as a string; anything
+// else becomes "".
+func rawScalar(b json.RawMessage) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return ""
+	}
+	if b[0] == '"' {
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			return s
+		}
+		return ""
+	}
+	if b[0] == '{' || b[0] == '[' {
+		return ""
+	}
+	return string(b)
+}

@@ -1,0 +1,191 @@
+package textus
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the TextUs Next API host.
+const DefaultBaseURL = "https://next.textus.com"
+
+// Defaults applied by NewClient.
+const (
+	DefaultMaxRetries   = 3
+	DefaultRetryWaitMin = 500 * time.Millisecond
+	DefaultRetryWaitMax = 30 * time.Second
+	// DefaultRateLimit requests per DefaultRatePeriod is the TextUs budget
+	// per API token.
+	DefaultRateLimit  = 1000
+	DefaultRatePeriod = 5 * time.Minute
+)
+
+// Option configures a Client. Options validate their values: NewClient
+// returns an error for an invalid one.
+type Option func(*config) error
+
+type config struct {
+	baseURL      *url.URL
+	account      string
+	httpClient   *http.Client
+	maxRetries   int
+	retryWaitMin time.Duration
+	retryWaitMax time.Duration
+	rateN        int
+	ratePer      time.Duration
+	logger       *slog.Logger
+	userAgent    string
+}
+
+// WithBaseURL sets the API root (default https://next.textus.com). It must
+// be an absolute http or https URL; a path prefix is kept
+// ("https://proxy.example/textus" sends "/textus/contacts/..."). Userinfo,
+// query and fragment are refused.
+func WithBaseURL(base string) Option {
+	return func(c *config) error {
+		u, err := parseBaseURL(base)
+		if err != nil {
+			return err
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+func parseBaseURL(base string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil {
+		return nil, fmt.Errorf("textus: invalid base URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, errors.New("textus: invalid base URL: scheme must be http or https")
+	case u.Host == "":
+		return nil, errors.New("textus: invalid base URL: no host")
+	case u.User != nil:
+		return nil, errors.New("textus: invalid base URL: credentials in the URL are not allowed; pass the token to NewClient")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, errors.New("textus: invalid base URL: query and fragment are not allowed")
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// WithAccount sets the account slug used by account-scoped calls
+// ("/:account/contacts", ...). An IRI ("/accounts/my_account") is accepted
+// too. Without it, account-scoped calls fail before sending anything; see
+// also Client.ForAccount.
+func WithAccount(slug string) Option {
+	return func(c *config) error {
+		s, err := accountSlug(slug)
+		if err != nil {
+			return err
+		}
+		c.account = s
+		return nil
+	}
+}
+
+// WithHTTPClient sets the *http.Client that carries requests (its Transport
+// and Timeout are used; retries and pacing are the SDK's). A nil client is
+// an error. The client is not modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("textus: WithHTTPClient: nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request may be retried: at
+// most n+1 attempts; 0 means a single attempt. Default 3. Negative is an
+// error. Whatever n is, a POST that may have reached the server is never
+// sent again (see ErrOutcomeUnknown).
+func WithMaxRetries(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("textus: WithMaxRetries: %d is negative", n)
+		}
+		c.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the bounds of the exponential backoff between retries
+// (full jitter), default 500ms and 30s. max is also the longest wait the SDK
+// accepts from Retry-After or X-RateLimit-Reset; when the server asks for
+// longer, the call fails with ErrRateLimited instead of sleeping.
+// min must be positive and not above max.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(c *config) error {
+		if min <= 0 || max < min {
+			return fmt.Errorf("textus: WithRetryWait: need 0 < min <= max, got %v and %v", min, max)
+		}
+		c.retryWaitMin, c.retryWaitMax = min, max
+		return nil
+	}
+}
+
+// WithRateLimit paces requests on the client side: a token bucket of
+// `requests` tokens refilled evenly over `per`, shared by every copy of the
+// client (ForAccount). Default 1000 per 5 minutes, the TextUs budget per
+// token. requests <= 0 disables pacing whatever per is; with requests > 0,
+// per must be positive.
+func WithRateLimit(requests int, per time.Duration) Option {
+	return func(c *config) error {
+		if requests > 0 && per <= 0 {
+			return fmt.Errorf("textus: WithRateLimit: period must be positive, got %v", per)
+		}
+		c.rateN, c.ratePer = requests, per
+		return nil
+	}
+}
+
+// WithLogger sets the structured logger for retry decisions and request
+// outcomes (Debug and Warn levels). The token is never logged. Default:
+// nothing is logged. A nil logger is an error.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("textus: WithLogger: nil *slog.Logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent names your product in the User-Agent header, before the
+// SDK's own token: "acme-ats/2.1 textus-go/0.1.0". It must be printable
+// ASCII without control characters.
+func WithUserAgent(product string) Option {
+	return func(c *config) error {
+		product = strings.TrimSpace(product)
+		for i := 0; i < len(product); i++ {
+			if product[i] < 0x20 || product[i] > 0x7e {
+				return errors.New("textus: WithUserAgent: only printable ASCII is allowed")
+			}
+		}
+		c.userAgent = product
+		return nil
+	}
+}
+
+func accountSlug(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "/accounts/")
+	s = strings.Trim(s, "/")
+	if s == "" {
+		return "", errors.New("textus: empty account slug")
+	}
+	if strings.ContainsAny(s, "/?# \t\r\n") {
+		return "", fmt.Errorf("textus: invalid account slug %q", s)
+	}
+	return s, nil
+}

@@ -1,6 +1,10 @@
 package textus
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+	"iter"
+)
 
 // Account is a TextUs account (an organization or one of its messaging
 // accounts).
@@ -35,4 +39,51 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 	}
 	a.Raw = append(json.RawMessage(nil), b...)
 	return nil
+}
+
+// AccountsService lists and reads accounts. Get it from Client.Accounts.
+type AccountsService service
+
+// AccountListOptions selects accounts for AccountsService.List. With no
+// field set, the accounts where the user has a direct membership are
+// listed.
+type AccountListOptions struct {
+	// Query searches accounts (q=).
+	Query string `url:"q,omitempty"`
+	// Type narrows to one account type (type=).
+	Type string `url:"type,omitempty"`
+	// Slug looks up an account by slug (slug=).
+	Slug string `url:"slug,omitempty"`
+	// Ancestors and Descendants select hierarchy views of the account
+	// named by the value (ancestors=, descendants=).
+	Ancestors   string `url:"ancestors,omitempty"`
+	Descendants string `url:"descendants,omitempty"`
+}
+
+// List iterates over accounts.
+//
+// GET /accounts{?ancestors,descendants,q,type,slug} (https://apidocs.next.textus.com/docs/accounts/index).
+func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) iter.Seq2[*Account, error] {
+	var o AccountListOptions
+	if opts != nil {
+		o = *opts
+	}
+	return pager[*Account]{c: s.client, decode: decodeInto[Account], first: func() (string, error) {
+		return withQuery("/accounts", &o)
+	}}.all(ctx)
+}
+
+// Get returns one account by slug ("my_account") or IRI.
+//
+// GET /accounts/:account
+func (s *AccountsService) Get(ctx context.Context, slug string) (*Account, error) {
+	sl, err := resourceSlug("account", "accounts", slug)
+	if err != nil {
+		return nil, err
+	}
+	a := new(Account)
+	if _, err := s.client.do(ctx, "GET", joinPath("accounts", sl), nil, a); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

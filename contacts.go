@@ -1,7 +1,12 @@
 package textus
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
 	"time"
 
 	"github.com/textus-go/textus/internal/jsonld"
@@ -100,4 +105,218 @@ func (p *ContactPhone) UnmarshalJSON(b []byte) error {
 		p.Contact = &c
 	}
 	return nil
+}
+
+// ContactsService manages contacts. Get it from Client.Contacts.
+type ContactsService service
+
+// ContactListOptions selects contacts for ContactsService.List.
+type ContactListOptions struct {
+	// Query searches phone numbers (and names) through the contact filter
+	// (GET /:account/contact_filters/:filter/contacts?q=). Empty lists all
+	// contacts (GET /:account/contacts).
+	Query string `url:"q,omitempty"`
+	// Filter is the contact filter used with Query; default "all".
+	Filter string `url:"-"`
+}
+
+// ContactParams is the body of ContactsService.Create and Update.
+type ContactParams struct {
+	// Name is the contact's full name.
+	Name string `json:"name,omitempty"`
+	// Phones are the contact's numbers. Numbers are sent as given (the API
+	// accepts loose formats and extensions such as "1-303-123-4567 x2921"
+	// and normalises them).
+	Phones []PhoneParams `json:"phones,omitempty"`
+	// Data is free-form contact data; keys are camelCase by API convention
+	// (businessName, tags, custom keys).
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// PhoneParams is one phone number in ContactParams.
+type PhoneParams struct {
+	// Number as the user typed it; required.
+	Number string `json:"number"`
+	// Type such as "Mobile" or "Work"; optional.
+	Type string `json:"type,omitempty"`
+}
+
+func (p *ContactParams) validate(create bool) error {
+	if p == nil {
+		return errors.New("textus: nil *ContactParams")
+	}
+	if create && strings.TrimSpace(p.Name) == "" && len(p.Phones) == 0 {
+		return errors.New("textus: a new contact needs a name or a phone number")
+	}
+	if !create && p.Name == "" && p.Phones == nil && p.Data == nil {
+		return errors.New("textus: contact update has no fields to change")
+	}
+	for i, ph := range p.Phones {
+		if strings.TrimSpace(ph.Number) == "" {
+			return fmt.Errorf("textus: phone %d has an empty number", i)
+		}
+	}
+	return nil
+}
+
+func (s *ContactsService) pager(opts *ContactListOptions) pager[*Contact] {
+	var o ContactListOptions
+	if opts != nil {
+		o = *opts
+	}
+	return pager[*Contact]{c: s.client, decode: decodeInto[Contact], first: func() (string, error) {
+		if strings.TrimSpace(o.Query) == "" {
+			return s.client.accountPath("contacts")
+		}
+		filter := o.Filter
+		if filter == "" {
+			filter = "all"
+		}
+		p, err := s.client.accountPath("contact_filters", filter, "contacts")
+		if err != nil {
+			return "", err
+		}
+		return withQuery(p, &o)
+	}}
+}
+
+// List iterates over the account's contacts, or over the contacts matching
+// opts.Query. It is lazy: nothing is fetched before the first step, pages
+// are fetched as the loop needs them, and breaking out stops fetching.
+// An error is yielded once and ends the sequence.
+//
+// GET /:account/contacts, or GET /:account/contact_filters/:filter/contacts?q=
+// (https://apidocs.next.textus.com/docs/contacts/index).
+func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) iter.Seq2[*Contact, error] {
+	return s.pager(opts).all(ctx)
+}
+
+// ListPage returns one page of List. Pass "" as cursor for the first page
+// and Page.NextCursor for the next; a saved cursor resumes a long export.
+func (s *ContactsService) ListPage(ctx context.Context, opts *ContactListOptions, cursor string) (*Page[*Contact], error) {
+	return s.pager(opts).page(ctx, cursor)
+}
+
+// Search iterates over contacts whose phone number (or name) matches q.
+// It is List with Query set; q must not be empty.
+//
+// GET /:account/contact_filters/all/contacts?q=
+// (https://apidocs.next.textus.com/docs/contact_filters/contacts).
+func (s *ContactsService) Search(ctx context.Context, q string) iter.Seq2[*Contact, error] {
+	if strings.TrimSpace(q) == "" {
+		return errSeq[*Contact](errors.New("textus: empty search query"))
+	}
+	return s.List(ctx, &ContactListOptions{Query: q})
+}
+
+// FindByPhone returns the first contact that has phone (any form
+// NormalizePhone accepts) among its numbers, or an error matching
+// ErrNotFound. It searches with the number's digits and keeps only exact
+// E.164 matches.
+//
+// GET /:account/contact_filters/all/contacts?q=
+func (s *ContactsService) FindByPhone(ctx context.Context, phone string) (*Contact, error) {
+	e164, err := NormalizePhone(phone)
+	if err != nil {
+		return nil, err
+	}
+	for c, err := range s.List(ctx, &ContactListOptions{Query: strings.TrimPrefix(e164, "+")}) {
+		if err != nil {
+			return nil, err
+		}
+		for _, ph := range c.Phones {
+			if ph.PhoneNumber == e164 {
+				return c, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: no contact with phone %s", ErrNotFound, e164)
+}
+
+// SearchPhones iterates over contact phones matching q (a name or number),
+// each with its condensed contact embedded. Their IDs are what campaign
+// recipients take.
+//
+// GET /:account/contact_phones?q=
+// (https://apidocs.next.textus.com/docs/contact_phones/index/).
+func (s *ContactsService) SearchPhones(ctx context.Context, q string) iter.Seq2[*ContactPhone, error] {
+	return pager[*ContactPhone]{c: s.client, decode: decodeInto[ContactPhone], first: func() (string, error) {
+		if strings.TrimSpace(q) == "" {
+			return "", errors.New("textus: empty search query")
+		}
+		p, err := s.client.accountPath("contact_phones")
+		if err != nil {
+			return "", err
+		}
+		return withQuery(p, struct {
+			Q string `url:"q"`
+		}{q})
+	}}.all(ctx)
+}
+
+// Get returns one contact by IRI ("/contacts/DQeeO69") or slug.
+//
+// GET /contacts/:contact (https://apidocs.next.textus.com/docs/contacts/get/).
+func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, error) {
+	slug, err := resourceSlug("contact", "contacts", id)
+	if err != nil {
+		return nil, err
+	}
+	c := new(Contact)
+	if _, err := s.client.do(ctx, "GET", joinPath("contacts", slug), nil, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Create creates a contact in the client's account. It is a POST: if it
+// fails after it may have reached TextUs, the error matches
+// ErrOutcomeUnknown and it is not retried (search before creating again).
+//
+// POST /:account/contacts (https://apidocs.next.textus.com/docs/contacts/create-contact/).
+func (s *ContactsService) Create(ctx context.Context, p *ContactParams) (*Contact, error) {
+	if err := p.validate(true); err != nil {
+		return nil, err
+	}
+	path, err := s.client.accountPath("contacts")
+	if err != nil {
+		return nil, err
+	}
+	c := new(Contact)
+	if _, err := s.client.do(ctx, "POST", path, p, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Update changes a contact; fields left empty in p are not sent. Phones,
+// when given, replace the contact's numbers as the API defines.
+//
+// PUT /contacts/:contact (https://apidocs.next.textus.com/docs/contacts/update).
+func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParams) (*Contact, error) {
+	if err := p.validate(false); err != nil {
+		return nil, err
+	}
+	slug, err := resourceSlug("contact", "contacts", id)
+	if err != nil {
+		return nil, err
+	}
+	c := new(Contact)
+	if _, err := s.client.do(ctx, "PUT", joinPath("contacts", slug), p, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Conversations iterates over a contact's conversations (across accounts).
+//
+// GET /contacts/:contact/conversations (https://apidocs.next.textus.com/docs/contacts/conversations).
+func (s *ContactsService) Conversations(ctx context.Context, id string) iter.Seq2[*Conversation, error] {
+	return pager[*Conversation]{c: s.client, decode: decodeInto[Conversation], first: func() (string, error) {
+		slug, err := resourceSlug("contact", "contacts", id)
+		if err != nil {
+			return "", err
+		}
+		return joinPath("contacts", slug, "conversations"), nil
+	}}.all(ctx)
 }

@@ -1,7 +1,9 @@
 package textus
 
 import (
+	"context"
 	"encoding/json"
+	"iter"
 
 	"github.com/textus-go/textus/internal/jsonld"
 )
@@ -66,4 +68,130 @@ func (c *Conversation) UnmarshalJSON(b []byte) error {
 	}
 	c.Raw = append(json.RawMessage(nil), b...)
 	return nil
+}
+
+// ConversationsService reads conversations and their message history.
+// Get it from Client.Conversations.
+type ConversationsService service
+
+// Get returns a conversation by IRI ("/conversations/kY1QwY") or slug.
+//
+// GET /conversations/:conversation (https://apidocs.next.textus.com/docs/conversations/get).
+func (s *ConversationsService) Get(ctx context.Context, id string) (*Conversation, error) {
+	slug, err := resourceSlug("conversation", "conversations", id)
+	if err != nil {
+		return nil, err
+	}
+	cv := new(Conversation)
+	if _, err := s.client.do(ctx, "GET", joinPath("conversations", slug), nil, cv); err != nil {
+		return nil, err
+	}
+	return cv, nil
+}
+
+// GetByPhone returns the account's conversation with a contact number
+// (any form NormalizePhone accepts; sent as E.164). No conversation yields
+// an error matching ErrNotFound.
+//
+// GET /:account/conversations/:phone_number (https://apidocs.next.textus.com/docs/accounts/conversation/).
+func (s *ConversationsService) GetByPhone(ctx context.Context, phone string) (*Conversation, error) {
+	e164, err := NormalizePhone(phone)
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.client.accountPath("conversations", e164)
+	if err != nil {
+		return nil, err
+	}
+	cv := new(Conversation)
+	if _, err := s.client.do(ctx, "GET", path, nil, cv); err != nil {
+		return nil, err
+	}
+	return cv, nil
+}
+
+func (s *ConversationsService) timeline(id string) pager[*Message] {
+	return pager[*Message]{c: s.client, decode: decodeTimelineItem, first: func() (string, error) {
+		slug, err := resourceSlug("conversation", "conversations", id)
+		if err != nil {
+			return "", err
+		}
+		return joinPath("conversations", slug, "timeline"), nil
+	}}
+}
+
+// decodeTimelineItem keeps the Messages of a timeline and skips its other
+// event types.
+func decodeTimelineItem(raw json.RawMessage) (*Message, bool, error) {
+	var head struct {
+		Type string `json:"@type"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, false, err
+	}
+	if head.Type != "" && head.Type != "Message" {
+		return nil, false, nil
+	}
+	return decodeInto[Message](raw)
+}
+
+// Timeline iterates over the messages of a conversation (by IRI or slug),
+// newest first as the API orders them; other timeline events are skipped.
+// Lazy: nothing is fetched before the first step.
+//
+// GET /conversations/:conversation/timeline (https://apidocs.next.textus.com/docs/conversations/timeline).
+func (s *ConversationsService) Timeline(ctx context.Context, id string) iter.Seq2[*Message, error] {
+	return s.timeline(id).all(ctx)
+}
+
+// TimelinePage returns one page of Timeline; see ContactsService.ListPage
+// for cursors.
+func (s *ConversationsService) TimelinePage(ctx context.Context, id, cursor string) (*Page[*Message], error) {
+	return s.timeline(id).page(ctx, cursor)
+}
+
+// ConversationListOptions selects conversations for List.
+type ConversationListOptions struct {
+	// Filter is the conversation filter slug, such as "active" (the
+	// default) or "you".
+	Filter string `url:"-"`
+	// Query searches the filtered conversations.
+	Query string `url:"q,omitempty"`
+}
+
+// List iterates over the account's conversations in a filter, newest
+// message first.
+//
+// GET /:account/conversation_filters/:filter/conversations?q=
+// (https://apidocs.next.textus.com/docs/conversation_filters/conversations).
+func (s *ConversationsService) List(ctx context.Context, opts *ConversationListOptions) iter.Seq2[*Conversation, error] {
+	var o ConversationListOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Filter == "" {
+		o.Filter = "active"
+	}
+	return pager[*Conversation]{c: s.client, decode: decodeInto[Conversation], first: func() (string, error) {
+		p, err := s.client.accountPath("conversation_filters", o.Filter, "conversations")
+		if err != nil {
+			return "", err
+		}
+		return withQuery(p, &o)
+	}}.all(ctx)
+}
+
+// MarkRead marks a conversation read for the token's user.
+//
+// PUT /conversations/:conversation/read (https://apidocs.next.textus.com/docs/conversations/read).
+func (s *ConversationsService) MarkRead(ctx context.Context, id string) (*Conversation, error) {
+	slug, err := resourceSlug("conversation", "conversations", id)
+	if err != nil {
+		return nil, err
+	}
+	cv := new(Conversation)
+	if _, err := s.client.do(ctx, "PUT", joinPath("conversations", slug, "read"), nil, cv); err != nil {
+		return nil, err
+	}
+	return cv, nil
 }

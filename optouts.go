@@ -1,7 +1,12 @@
 package textus
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
 	"time"
 
 	"github.com/textus-go/textus/internal/jsonld"
@@ -69,4 +74,122 @@ func optOutPhone(id, formatted string) string {
 		return p
 	}
 	return ""
+}
+
+// OptOutsService reads and records opt-outs. Get it from Client.OptOuts.
+// The API has no opt-in call: opt-ins arrive only as the contact.opted_in
+// webhook, and TextUs advises keeping opt-out records for compliance.
+type OptOutsService service
+
+// OptOutListOptions selects opt-outs for OptOutsService.List.
+type OptOutListOptions struct {
+	// Query is a partial phone match of at least 3 characters (q=).
+	Query string `url:"q,omitempty"`
+	// Exact lists phone numbers to look up (exact[]=); each is normalised
+	// to E.164.
+	Exact []string `url:"exact,brackets,omitempty"`
+}
+
+// optOutPathPhone is the number as the opt-out path takes it: the 10-digit
+// national form for North American numbers, as the API's examples use,
+// else E.164.
+func optOutPathPhone(phone string) (string, error) {
+	e164, err := NormalizePhone(phone)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(e164, "+1") && len(e164) == 12 {
+		return e164[2:], nil
+	}
+	return e164, nil
+}
+
+// List iterates over the account's opt-outs, optionally filtered. A Query
+// shorter than 3 characters or an invalid Exact number is an error before
+// any request.
+//
+// GET /:account/opt_outs?q=&exact[]= (https://apidocs.next.textus.com/docs/opt_outs/index).
+func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter.Seq2[*OptOut, error] {
+	var o OptOutListOptions
+	if opts != nil {
+		o.Query = strings.TrimSpace(opts.Query)
+		o.Exact = append([]string(nil), opts.Exact...)
+	}
+	return pager[*OptOut]{c: s.client, decode: decodeInto[OptOut], first: func() (string, error) {
+		if o.Query != "" && len(o.Query) < 3 {
+			return "", fmt.Errorf("textus: opt-out query %q is shorter than 3 characters", o.Query)
+		}
+		for i, e := range o.Exact {
+			n, err := NormalizePhone(e)
+			if err != nil {
+				return "", err
+			}
+			o.Exact[i] = n
+		}
+		p, err := s.client.accountPath("opt_outs")
+		if err != nil {
+			return "", err
+		}
+		return withQuery(p, &o)
+	}}.all(ctx)
+}
+
+// Get returns the opt-out recorded for a number, or an error matching
+// ErrNotFound when the number has none. The number may be in any form
+// NormalizePhone accepts.
+//
+// GET /:account/opt_outs/:phone_number (https://apidocs.next.textus.com/docs/opt_outs/show).
+func (s *OptOutsService) Get(ctx context.Context, phone string) (*OptOut, error) {
+	pp, err := optOutPathPhone(phone)
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.client.accountPath("opt_outs", pp)
+	if err != nil {
+		return nil, err
+	}
+	o := new(OptOut)
+	if _, err := s.client.do(ctx, "GET", path, nil, o); err != nil {
+		return nil, err
+	}
+	if o.ID == "" {
+		// The docs leave open whether "none" is a 404 or an empty answer.
+		return nil, fmt.Errorf("%w: no opt-out for %s", ErrNotFound, phone)
+	}
+	return o, nil
+}
+
+// Create records an opt-out for a number. It is a PUT, so it is safe to
+// repeat and is retried like a read.
+//
+// PUT /:account/opt_outs/:phone_number (https://apidocs.next.textus.com/docs/opt_outs/update).
+func (s *OptOutsService) Create(ctx context.Context, phone string) (*OptOut, error) {
+	pp, err := optOutPathPhone(phone)
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.client.accountPath("opt_outs", pp)
+	if err != nil {
+		return nil, err
+	}
+	o := new(OptOut)
+	if _, err := s.client.do(ctx, "PUT", path, nil, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// IsOptedOut reports whether a number has an opt-out. Any error other than
+// "not found" is returned, so a failed check never reads as "not opted out".
+//
+// GET /:account/opt_outs/:phone_number
+func (s *OptOutsService) IsOptedOut(ctx context.Context, phone string) (bool, error) {
+	_, err := s.Get(ctx, phone)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	}
+	return false, err
 }

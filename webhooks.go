@@ -1,8 +1,14 @@
 package textus
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
 	"sort"
+	"strings"
 )
 
 // Webhook is a webhook subscription: a TextUs Integration with provider
@@ -71,4 +77,152 @@ func (w *Webhook) UnmarshalJSON(b []byte) error {
 	}
 	sort.Slice(w.Events, func(i, j int) bool { return w.Events[i] < w.Events[j] })
 	return nil
+}
+
+// WebhooksService manages webhook subscriptions: TextUs Integrations with
+// provider "webhook". Register them on the top-level organization account
+// with an organization admin's token. Get it from Client.Webhooks. The
+// Integrations endpoints are marked by TextUs as under active development.
+type WebhooksService service
+
+// WebhookParams is the input of WebhooksService.Create and Update.
+type WebhookParams struct {
+	// URL receives the deliveries (config.baseUrl); an absolute http or
+	// https URL (TextUs requires https for real endpoints).
+	URL string
+	// Events to subscribe to. On Create at least one is required; on
+	// Update nil leaves the subscription as it is and a non-nil list
+	// replaces it. Hyphenated aliases are normalised.
+	Events []EventType
+	// Active enables or disables deliveries; nil means true on Create and
+	// unchanged on Update.
+	Active *bool
+}
+
+type integrationConfig struct {
+	BaseURL string `json:"baseUrl,omitempty"`
+}
+
+type integrationSettings struct {
+	Actions map[EventType]bool `json:"actions"`
+}
+
+type integrationBody struct {
+	Provider string               `json:"provider,omitempty"`
+	Active   *bool                `json:"active,omitempty"`
+	Config   *integrationConfig   `json:"config,omitempty"`
+	Settings *integrationSettings `json:"settings,omitempty"`
+}
+
+// body validates p and builds the integration body. Every documented event
+// is sent explicitly (true or false), so the subscription is exactly the
+// list given.
+func (p *WebhookParams) body(create bool) (*integrationBody, error) {
+	if p == nil {
+		return nil, errors.New("textus: nil *WebhookParams")
+	}
+	b := &integrationBody{Active: p.Active}
+	if create {
+		b.Provider = "webhook"
+		if b.Active == nil {
+			on := true
+			b.Active = &on
+		}
+	}
+	if p.URL != "" || create {
+		u, err := url.Parse(strings.TrimSpace(p.URL))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("textus: webhook URL must be an absolute http(s) URL, got %q", p.URL)
+		}
+		b.Config = &integrationConfig{BaseURL: u.String()}
+	}
+	if p.Events != nil || create {
+		if len(p.Events) == 0 {
+			return nil, errors.New("textus: a webhook needs at least one event")
+		}
+		actions := make(map[EventType]bool, len(p.Events)+8)
+		for _, e := range AllEvents() {
+			actions[e] = false
+		}
+		for _, e := range p.Events {
+			n := NormalizeEventType(string(e))
+			if n == "" {
+				return nil, errors.New("textus: empty event name")
+			}
+			actions[n] = true
+		}
+		b.Settings = &integrationSettings{Actions: actions}
+	}
+	if !create && b.Active == nil && b.Config == nil && b.Settings == nil {
+		return nil, errors.New("textus: webhook update has no fields to change")
+	}
+	return b, nil
+}
+
+// Create subscribes a URL to events and returns the subscription with the
+// signing Secret TextUs generated (shown only here and on Update: store
+// it). It is a POST: if it fails after it may have reached TextUs, the
+// error matches ErrOutcomeUnknown; List before creating again.
+//
+// POST /:account/integrations (https://apidocs.next.textus.com/docs/integrations/create/).
+func (s *WebhooksService) Create(ctx context.Context, p *WebhookParams) (*Webhook, error) {
+	b, err := p.body(true)
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.client.accountPath("integrations")
+	if err != nil {
+		return nil, err
+	}
+	w := new(Webhook)
+	if _, err := s.client.do(ctx, "POST", path, b, w); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Update changes a subscription's URL, events or active flag; unset fields
+// are left as they are.
+//
+// PUT /integrations/:integration (https://apidocs.next.textus.com/docs/integrations/update/).
+func (s *WebhooksService) Update(ctx context.Context, id string, p *WebhookParams) (*Webhook, error) {
+	b, err := p.body(false)
+	if err != nil {
+		return nil, err
+	}
+	slug, err := resourceSlug("webhook", "integrations", id)
+	if err != nil {
+		return nil, err
+	}
+	w := new(Webhook)
+	if _, err := s.client.do(ctx, "PUT", joinPath("integrations", slug), b, w); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Disable stops deliveries to a subscription (the API has no delete).
+//
+// PUT /integrations/:integration with {"active": false}
+func (s *WebhooksService) Disable(ctx context.Context, id string) (*Webhook, error) {
+	off := false
+	return s.Update(ctx, id, &WebhookParams{Active: &off})
+}
+
+// List iterates over the account's webhook subscriptions (integrations of
+// other providers are skipped).
+//
+// GET /:account/integrations
+func (s *WebhooksService) List(ctx context.Context) iter.Seq2[*Webhook, error] {
+	return pager[*Webhook]{c: s.client, decode: decodeWebhook, first: func() (string, error) {
+		return s.client.accountPath("integrations")
+	}}.all(ctx)
+}
+
+func decodeWebhook(raw json.RawMessage) (*Webhook, bool, error) {
+	w, _, err := decodeInto[Webhook](raw)
+	if err != nil {
+		return nil, false, err
+	}
+	return w, w.Provider == "" || w.Provider == "webhook", nil
 }

@@ -1,0 +1,120 @@
+package textus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+
+	"github.com/textus-go/textus/internal/jsonld"
+)
+
+// Page is one page of a collection, for callers that want page-level
+// control: long exports that save their place and resume later.
+type Page[T any] struct {
+	// Items are the page's members, in the order the API sent them.
+	Items []T
+	// TotalItems is the collection's total across all pages, as the API
+	// reports it.
+	TotalItems int
+	// NextCursor is an opaque cursor for the next page ("" on the last
+	// page). It is safe to store: pass it to the same ListPage method,
+	// possibly in another process, to continue where this page ended.
+	NextCursor string
+}
+
+// HasNext reports whether another page follows.
+func (p *Page[T]) HasNext() bool { return p != nil && p.NextCursor != "" }
+
+// fetchPage GETs one collection page at link and decodes its members with
+// decode (which may skip a member by returning ok=false).
+func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(json.RawMessage) (T, bool, error)) (*Page[T], error) {
+	var coll jsonld.Collection[json.RawMessage]
+	if _, err := c.do(ctx, "GET", link, nil, &coll); err != nil {
+		return nil, err
+	}
+	p := &Page[T]{TotalItems: coll.TotalItems, Items: make([]T, 0, len(coll.Members))}
+	for _, raw := range coll.Members {
+		v, ok, err := decode(raw)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			p.Items = append(p.Items, v)
+		}
+	}
+	p.NextCursor = coll.Next()
+	return p, nil
+}
+
+// decodeInto is the member decoder for a plain resource type.
+func decodeInto[T any](raw json.RawMessage) (*T, bool, error) {
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, false, err
+	}
+	return v, true, nil
+}
+
+// pager builds the first link lazily (so argument errors surface on the
+// first step, like any other error) and walks view.next.
+type pager[T any] struct {
+	c      *Client
+	first  func() (string, error)
+	decode func(json.RawMessage) (T, bool, error)
+}
+
+// page fetches the page at cursor, or the first page when cursor is "".
+func (p pager[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
+	link := cursor
+	if link == "" {
+		var err error
+		if link, err = p.first(); err != nil {
+			return nil, err
+		}
+	}
+	return fetchPage(ctx, p.c, link, p.decode)
+}
+
+// all is a lazy iterator over every item of every page: nothing is fetched
+// before the first step; one page is held at a time; breaking out stops
+// fetching; an error is yielded once and ends the sequence.
+func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		link, err := p.first()
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for {
+			pg, err := fetchPage(ctx, p.c, link, p.decode)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for i, item := range pg.Items {
+				pg.Items[i] = zero // the consumer's copy is the only one kept
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if pg.NextCursor == "" {
+				return
+			}
+			if pg.NextCursor == link {
+				yield(zero, errors.New("textus: pagination loop: the API's next link points at the page just read"))
+				return
+			}
+			link = pg.NextCursor
+		}
+	}
+}
+
+// errSeq is a sequence that yields err once.
+func errSeq[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}

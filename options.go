@@ -166,13 +166,12 @@ func WithLogger(l *slog.Logger) Option {
 // ASCII without control characters.
 func WithUserAgent(product string) Option {
 	return func(c *config) error {
-		product = strings.TrimSpace(product)
 		for i := 0; i < len(product); i++ {
 			if product[i] < 0x20 || product[i] > 0x7e {
 				return errors.New("textus: WithUserAgent: only printable ASCII is allowed")
 			}
 		}
-		c.userAgent = product
+		c.userAgent = strings.TrimSpace(product)
 		return nil
 	}
 }

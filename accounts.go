@@ -68,7 +68,7 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) it
 	if opts != nil {
 		o = *opts
 	}
-	return pager[*Account]{c: s.client, decode: decodeInto[Account], first: func() (string, error) {
+	return pager[*Account]{c: s.client, first: func() (string, error) {
 		return withQuery("/accounts", &o)
 	}}.all(ctx)
 }

@@ -457,7 +457,6 @@ func TestRateStateAndPacing(t *testing.T) {
 	assert.Equal(t, 5*time.Second, c.core.pacer.Reserve(5*time.Second), "capped at the max retry wait")
 }
 
-
 func TestForAccountAndNoAccount(t *testing.T) {
 	c, mt := newMockClient(t)
 	mt.RegisterResponder("GET", mockBase+"/other_acct/contacts", status(200, `{"members":[],"totalItems":0}`))

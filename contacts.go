@@ -164,7 +164,7 @@ func (s *ContactsService) pager(opts *ContactListOptions) pager[*Contact] {
 	if opts != nil {
 		o = *opts
 	}
-	return pager[*Contact]{c: s.client, decode: decodeInto[Contact], first: func() (string, error) {
+	return pager[*Contact]{c: s.client, first: func() (string, error) {
 		if strings.TrimSpace(o.Query) == "" {
 			return s.client.accountPath("contacts")
 		}
@@ -240,7 +240,7 @@ func (s *ContactsService) FindByPhone(ctx context.Context, phone string) (*Conta
 // GET /:account/contact_phones?q=
 // (https://apidocs.next.textus.com/docs/contact_phones/index/).
 func (s *ContactsService) SearchPhones(ctx context.Context, q string) iter.Seq2[*ContactPhone, error] {
-	return pager[*ContactPhone]{c: s.client, decode: decodeInto[ContactPhone], first: func() (string, error) {
+	return pager[*ContactPhone]{c: s.client, first: func() (string, error) {
 		if strings.TrimSpace(q) == "" {
 			return "", errors.New("textus: empty search query")
 		}
@@ -312,7 +312,7 @@ func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParam
 //
 // GET /contacts/:contact/conversations (https://apidocs.next.textus.com/docs/contacts/conversations).
 func (s *ContactsService) Conversations(ctx context.Context, id string) iter.Seq2[*Conversation, error] {
-	return pager[*Conversation]{c: s.client, decode: decodeInto[Conversation], first: func() (string, error) {
+	return pager[*Conversation]{c: s.client, first: func() (string, error) {
 		slug, err := resourceSlug("contact", "contacts", id)
 		if err != nil {
 			return "", err

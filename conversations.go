@@ -172,7 +172,7 @@ func (s *ConversationsService) List(ctx context.Context, opts *ConversationListO
 	if o.Filter == "" {
 		o.Filter = "active"
 	}
-	return pager[*Conversation]{c: s.client, decode: decodeInto[Conversation], first: func() (string, error) {
+	return pager[*Conversation]{c: s.client, first: func() (string, error) {
 		p, err := s.client.accountPath("conversation_filters", o.Filter, "conversations")
 		if err != nil {
 			return "", err

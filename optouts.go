@@ -115,7 +115,7 @@ func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter
 		o.Query = strings.TrimSpace(opts.Query)
 		o.Exact = append([]string(nil), opts.Exact...)
 	}
-	return pager[*OptOut]{c: s.client, decode: decodeInto[OptOut], first: func() (string, error) {
+	return pager[*OptOut]{c: s.client, first: func() (string, error) {
 		if o.Query != "" && len(o.Query) < 3 {
 			return "", fmt.Errorf("textus: opt-out query %q is shorter than 3 characters", o.Query)
 		}

@@ -26,9 +26,23 @@ type Page[T any] struct {
 // HasNext reports whether another page follows.
 func (p *Page[T]) HasNext() bool { return p != nil && p.NextCursor != "" }
 
-// fetchPage GETs one collection page at link and decodes its members with
-// decode (which may skip a member by returning ok=false).
+// fetchPage GETs one collection page at link. With a nil decode, members
+// are decoded straight into T; otherwise each member is decoded by decode,
+// which may skip it by returning ok=false (mixed collections).
 func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(json.RawMessage) (T, bool, error)) (*Page[T], error) {
+	if decode == nil {
+		var coll jsonld.Collection[T]
+		if _, err := c.do(ctx, "GET", link, nil, &coll); err != nil {
+			return nil, err
+		}
+		items := coll.Members[:0]
+		for _, v := range coll.Members {
+			if !isZero(v) { // a null member
+				items = append(items, v)
+			}
+		}
+		return &Page[T]{Items: items, TotalItems: coll.TotalItems, NextCursor: coll.Next()}, nil
+	}
 	var coll jsonld.Collection[json.RawMessage]
 	if _, err := c.do(ctx, "GET", link, nil, &coll); err != nil {
 		return nil, err
@@ -45,6 +59,13 @@ func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(j
 	}
 	p.NextCursor = coll.Next()
 	return p, nil
+}
+
+// isZero reports whether v is its type's zero value (a nil pointer for the
+// resource pointer types pages hold).
+func isZero[T any](v T) bool {
+	var zero T
+	return any(v) == any(zero)
 }
 
 // decodeInto is the member decoder for a plain resource type.

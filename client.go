@@ -249,6 +249,10 @@ func (c *Client) resolve(link string) (string, error) {
 		}
 		return link, nil
 	}
+	if strings.HasPrefix(link, "//") {
+		// A network-path reference names another host.
+		return "", fmt.Errorf("textus: refusing to follow link to another host (%s)", link)
+	}
 	if !strings.HasPrefix(link, "/") {
 		return "", fmt.Errorf("textus: invalid link %q", link)
 	}

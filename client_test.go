@@ -541,3 +541,25 @@ func TestNilContext(t *testing.T) {
 	assert.Error(t, err)
 	assert.Zero(t, mt.GetTotalCallCount())
 }
+
+func TestPaginationCycleEnds(t *testing.T) {
+	c, mt := newMockClient(t)
+	page := func(id, next string) httpmock.Responder {
+		return status(200, `{"members":[{"id":"/contacts/`+id+`"}],"totalItems":9,"view":{"next":"`+next+`"}}`)
+	}
+	mt.RegisterResponder("GET", mockBase+"/my_account/contacts", page("a", "/my_account/contacts?cursor=B"))
+	mt.RegisterResponder("GET", mockBase+"/my_account/contacts?cursor=B", page("b", mockBase+"/my_account/contacts"))
+	var ids []string
+	var errs []error
+	for ct, err := range c.Contacts.List(context.Background(), nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ids = append(ids, ct.ID)
+	}
+	assert.Equal(t, []string{"/contacts/a", "/contacts/b"}, ids)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), "pagination loop")
+	assert.Equal(t, 2, mt.GetTotalCallCount())
+}

@@ -148,7 +148,7 @@ func (p *ContactParams) validate(create bool) error {
 	if create && strings.TrimSpace(p.Name) == "" && len(p.Phones) == 0 {
 		return errors.New("textus: a new contact needs a name or a phone number")
 	}
-	if !create && p.Name == "" && p.Phones == nil && p.Data == nil {
+	if !create && p.Name == "" && len(p.Phones) == 0 && len(p.Data) == 0 {
 		return errors.New("textus: contact update has no fields to change")
 	}
 	for i, ph := range p.Phones {

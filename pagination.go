@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"iter"
 
 	"github.com/textus-go/textus/internal/jsonld"
@@ -49,6 +50,9 @@ func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(j
 	}
 	p := &Page[T]{TotalItems: coll.TotalItems, Items: make([]T, 0, len(coll.Members))}
 	for _, raw := range coll.Members {
+		if string(raw) == "null" { // a null member, skipped as on the direct path
+			continue
+		}
 		v, ok, err := decode(raw)
 		if err != nil {
 			return nil, err
@@ -108,6 +112,8 @@ func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 			yield(zero, err)
 			return
 		}
+		var seen visited
+		seen.visit(p.c, link)
 		for {
 			pg, err := fetchPage(ctx, p.c, link, p.decode)
 			if err != nil {
@@ -123,13 +129,38 @@ func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 			if pg.NextCursor == "" {
 				return
 			}
-			if pg.NextCursor == link {
-				yield(zero, errors.New("textus: pagination loop: the API's next link points at the page just read"))
+			if seen.visit(p.c, pg.NextCursor) {
+				yield(zero, errors.New("textus: pagination loop: the API's next link points at a page already read"))
 				return
 			}
 			link = pg.NextCursor
 		}
 	}
+}
+
+// visited remembers the pages an iterator has read, as 64-bit hashes of
+// their resolved URLs (8 bytes a page), so that a next link pointing back
+// at any earlier page ends the loop instead of cycling forever. Links are
+// resolved first, since the API may write the same page with or without the
+// base path or as an absolute URL.
+type visited map[uint64]struct{}
+
+// visit records link and reports whether it was seen before.
+func (v *visited) visit(c *Client, link string) bool {
+	if *v == nil {
+		*v = make(visited)
+	}
+	if full, err := c.resolve(link); err == nil {
+		link = full
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(link))
+	k := h.Sum64()
+	if _, ok := (*v)[k]; ok {
+		return true
+	}
+	(*v)[k] = struct{}{}
+	return false
 }
 
 // errSeq is a sequence that yields err once.

@@ -1,0 +1,146 @@
+// Package textustest provides a fake TextUs API server with real state, for
+// testing code that uses the textus SDK (or any other TextUs client)
+// without touching the real service.
+//
+// # Starting a server
+//
+// NewServer starts a server on a loopback port; Client returns an SDK
+// client already pointed at it (token, base URL and account set):
+//
+//	func TestInvite(t *testing.T) {
+//		srv := textustest.NewServer()
+//		defer srv.Close()
+//		c := srv.Client()
+//
+//		err := invite(ctx, c, "+13035551234") // your code
+//		require.NoError(t, err)
+//
+//		sent := srv.SentMessages()
+//		require.Len(t, sent, 1)
+//		assert.Contains(t, sent[0].Body, "interview")
+//	}
+//
+// URL, Token, Account and PhoneNumber give the connection details to
+// clients built by hand. Client applies short retry waits (10ms to 1s) so
+// tests that inject faults stay fast; options passed to it override them.
+//
+// The server keeps what it is told: contacts created through the API can
+// be read back and searched, sends appear in their conversation's timeline
+// and in SentMessages, opt-outs are remembered. Every collection is
+// paginated with opaque view.next links (25 members a page, WithPageSize),
+// so iterators really follow pages. Responses use the documented JSON-LD
+// shapes and the media type application/vnd.textus+jsonld. Request bodies
+// must be sent with that media type (415 otherwise), unless
+// WithLenientContentType also allows application/json.
+//
+// Errors have one shape, a hydra:Error with a hydra:title and a
+// hydra:description: 401 for a missing or wrong token, 404 for unknown
+// paths and resources, 405 for a wrong method, 400 for malformed JSON or a
+// bad cursor, 413 for bodies over 1 MiB, 415 for another media type, 422
+// for invalid fields (a blank message body, a bad phone number, a send to
+// an opted-out number, an opt-out search shorter than 3 characters) and 429
+// over the rate limit.
+//
+// # Simulating the other side
+//
+// ReceiveMessage simulates an inbound text. A sender the server does not
+// know becomes a contact (and contact.created fires). A body that is only
+// an opt-out keyword (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE,
+// OPTOUT, OPT OUT; any case, surrounding space ignored) opts the number
+// out: later sends to it are refused with 422 and are not recorded. START
+// or UNSTOP opts it back in; the opt-out record is kept, inactive, as
+// TextUs advises for compliance.
+//
+//	srv.ReceiveMessage("+13035551234", "STOP")
+//	_, err := c.Messages.Send(ctx, &textus.SendMessageParams{To: "+13035551234", Body: "hi"})
+//	// errors.Is(err, textus.ErrValidation) and srv.SentMessages() is unchanged
+//
+// Sent messages are answered "queued" and turn "delivered" straight after
+// (or after WithDeliveryDelay). SetUndeliverable makes a number's messages
+// turn "failed" instead.
+//
+// # Rate limits and faults
+//
+// The server enforces a fixed-window budget per token (WithRateLimit;
+// default the real 1000 requests per 5 minutes), with X-RateLimit-Limit,
+// X-RateLimit-Remaining and X-RateLimit-Reset on every response and 429 with
+// Retry-After beyond it. WithLatency slows every request.
+//
+// WithFaults (or SetFaults, at any time) injects failures at a seeded rate,
+// optionally only for some methods and paths:
+//
+//	srv := textustest.NewServer(textustest.WithSeed(42), textustest.WithFaults(
+//		textustest.Fault{Kind: textustest.FaultServerError, Rate: 0.1},
+//		textustest.Fault{Kind: textustest.FaultLoseResponse, Rate: 0.2, Method: "POST", Path: "/:account/messages"},
+//	))
+//
+// FaultServerError answers a 5xx without acting; FaultDropRequest closes
+// the connection before reading the request; FaultLoseResponse acts (the
+// message is sent) and then closes the connection without answering, the
+// case that must never lead a client to send twice. The same seed and the
+// same requests give the same faults. Requests lists every request with
+// its status and injected fault.
+//
+// # Webhooks
+//
+// Subscriptions created through the Integrations API (c.Webhooks.Create)
+// get a generated secret and receive deliveries for the events they
+// subscribe to: message.received, message.delivered, message.failed,
+// contact.created, contact.opted_out and contact.opted_in. Each delivery is
+// a WebhookDelivery envelope signed with webhooks.Sign in the
+// X-TextUs-Signature header, so a webhooks.Handler built with the secret
+// accepts it. Deliveries are asynchronous: call WaitIdle before asserting
+// on what the receiver got. A delivery answered with anything but a 2xx is
+// retried with the same id and body (5 attempts, 50ms doubling to 1s;
+// WithWebhookRetry), and a subscription whose delivery is given up on is
+// reported unhealthy. Deliveries of one conversation (one phone number) to
+// one subscription are made one at a time, in the order the events
+// happened; different conversations do not wait for each other. Deliveries
+// lists them all with their attempts. Close waits for pending deliveries
+// (up to WithCloseTimeout, default 5s) and leaves no goroutine behind.
+//
+// See Example_webhooks for a complete receiver.
+//
+// # Standalone mode
+//
+// The fake also runs as a program, for clients in other languages:
+//
+//	go run ./cmd/textus-fake -addr 127.0.0.1:8080 -token secret
+//
+// It prints TEXTUS_BASE_URL, TEXTUS_TOKEN, TEXTUS_ACCOUNT,
+// TEXTUS_PHONE_NUMBER and TEXTUS_CONTROL_URL lines and serves until
+// interrupted. Serve, Config and Config.RegisterFlags hold that logic, so
+// other commands can embed it in a few lines. In standalone mode (or with
+// WithControlEndpoints) a control API, authenticated with the same token,
+// stands in for the Go methods:
+//
+//	POST /_textustest/receive               {"from": "+13035551234", "body": "STOP"}  (ReceiveMessage)
+//	GET  /_textustest/sent                  the messages sent (SentMessages), paginated
+//	PUT  /_textustest/undeliverable/:phone  (SetUndeliverable)
+//	GET  /_textustest/deliveries            webhook deliveries and their attempts
+//	POST /_textustest/reset                 (Reset)
+//
+// # Endpoints
+//
+// The fake serves the TextUs Next API paths the SDK uses (":account" is the
+// account slug):
+//
+//	GET  /accounts, /accounts/:slug
+//	GET  /:account/contacts                          POST /:account/contacts (answers 200)
+//	GET  /:account/contact_filters/all/contacts?q=   (name or number; alphabetical)
+//	GET  /contacts/:id, PUT /contacts/:id, GET /contacts/:id/conversations
+//	GET  /:account/contact_phones?q=
+//	GET  /conversations/:id, /conversations/:id/timeline (newest first)
+//	PUT  /conversations/:id/read
+//	GET  /:account/conversations/:phone
+//	GET  /:account/conversation_filters/:filter/conversations?q=
+//	POST /:account/messages (201, or 202 for several recipients), POST /messages
+//	POST /:account/messages/schedule, GET /messages/:id
+//	GET  /:account/opt_outs?q=&exact[]=, GET|PUT /:account/opt_outs/:phone
+//	GET|POST /:account/integrations, PUT /integrations/:id
+//
+// A conversation exists once a message has been exchanged with its number
+// or a contact has the number; looking up any other number answers 404.
+// Scheduled messages are recorded (and listed by SentMessages) but never
+// sent.
+package textustest

@@ -319,6 +319,15 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (*r
 		payload = b
 	}
 	st := &attemptState{method: method, logURL: redactURL(full)}
+	if blocked := c.core.pacer.Blocked(); blocked > c.core.retryWaitMax {
+		// The server said no requests remain until a reset further away
+		// than we may wait: sending now could only earn a 429.
+		return nil, &APIError{
+			StatusCode: http.StatusTooManyRequests, Method: method, URL: st.logURL,
+			Message:    "rate limit exhausted (X-RateLimit-Remaining: 0); not sent",
+			RetryAfter: blocked.Round(time.Second), Rate: c.Rate(),
+		}
+	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, stateKey{}, st), method, full, payload)
 	if err != nil {
 		return nil, fmt.Errorf("textus: building request: %w", err)

@@ -563,3 +563,25 @@ func TestPaginationCycleEnds(t *testing.T) {
 	assert.Contains(t, errs[0].Error(), "pagination loop")
 	assert.Equal(t, 2, mt.GetTotalCallCount())
 }
+
+func TestExhaustedBudgetBeyondMaxWaitFailsWithoutSending(t *testing.T) {
+	c, mt := newMockClient(t, WithRetryWait(time.Millisecond, 2*time.Second))
+	reset := time.Now().Add(time.Hour).Unix()
+	mt.RegisterResponder("GET", mockBase+"/contacts/x", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(200, contactJSON)
+		r.Header.Set("X-RateLimit-Limit", "1000")
+		r.Header.Set("X-RateLimit-Remaining", "0")
+		r.Header.Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+		return r, nil
+	})
+	_, err := c.Contacts.Get(context.Background(), "x")
+	require.NoError(t, err)
+	_, err = c.Messages.Send(context.Background(), sendParams())
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrRateLimited))
+	assert.False(t, errors.Is(err, ErrOutcomeUnknown))
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Greater(t, apiErr.RetryAfter, 59*time.Minute)
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "the send was not attempted")
+}

@@ -99,6 +99,17 @@ func (l *Limiter) Wait(ctx context.Context, maxBlock time.Duration) error {
 	}
 }
 
+// Blocked returns how long the server's block (Remaining: 0) still lasts,
+// or 0.
+func (l *Limiter) Blocked() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if d := l.until.Sub(l.now()); d > 0 {
+		return d
+	}
+	return 0
+}
+
 // Observe records the server's rate-limit state: when remaining is 0, later
 // requests wait until reset; a positive remaining lifts the block.
 func (l *Limiter) Observe(remaining int, reset time.Time) {

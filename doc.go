@@ -86,7 +86,8 @@ once with an error matching ErrRateLimited whose APIError.RetryAfter holds
 the requested wait. The client paces itself with a token bucket
 (WithRateLimit, default 1,000 requests per 5 minutes, the TextUs budget),
 and when a response reports X-RateLimit-Remaining: 0 the next request waits
-for X-RateLimit-Reset. Client.Rate returns the last rate-limit state seen.
+for X-RateLimit-Reset, or, when that is further away than the maximum wait,
+fails at once with ErrRateLimited without being sent. Client.Rate returns the last rate-limit state seen.
 
 # Security
 

@@ -15,7 +15,9 @@ var ErrInvalidPhone = errors.New("textus: invalid phone number")
 // digits, any country) and the common North American national forms
 // ("(303) 555-1234", "303-555-1234", "303.555.1234", "1-303-555-1234",
 // "3035551234"), which become "+1..."; anything else (letters, extensions,
-// too few or too many digits) is an error wrapping ErrInvalidPhone.
+// too few or too many digits, an area code starting with 0 or 1) is an
+// error wrapping ErrInvalidPhone. The exchange is not checked (the API's own
+// examples use "1-303-123-4567"); TextUs judges deliverability.
 func NormalizePhone(phone string) (string, error) {
 	s := strings.TrimSpace(phone)
 	if s == "" {
@@ -52,7 +54,7 @@ func NormalizePhone(phone string) (string, error) {
 		d = d[1:]
 		n = 10
 	}
-	if n != 10 || d[0] < '2' || d[3] < '2' {
+	if n != 10 || d[0] < '2' {
 		return "", fmt.Errorf("%w: %q is neither E.164 nor a 10-digit North American number", ErrInvalidPhone, phone)
 	}
 	return "+1" + d, nil

@@ -31,6 +31,10 @@ func TestNormalizePhone(t *testing.T) {
 		{"3035551234", "+13035551234"},
 		{"13035551234", "+13035551234"},
 		{"5553031234", "+15553031234"},
+		// The exchange is not checked: the API documents "1-303-123-4567"
+		// as valid input, and TextUs itself judges deliverability.
+		{"1-303-123-4567", "+13031234567"},
+		{"3030551234", "+13030551234"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -59,8 +63,6 @@ func TestNormalizePhoneRefused(t *testing.T) {
 		{"extension word", "303-555-1234 ext. 12"},
 		{"invalid area code 0", "0035551234"},
 		{"invalid area code 1", "1035551234"},
-		{"invalid exchange 0", "3030551234"},
-		{"invalid exchange 1", "3031551234"},
 		{"eleven digits not starting with 1", "23035551234"},
 		{"nine digits", "303555123"},
 		{"twelve national digits", "130355512345"},

@@ -140,16 +140,8 @@ func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter
 //
 // GET /:account/opt_outs/:phone_number (https://apidocs.next.textus.com/docs/opt_outs/show).
 func (s *OptOutsService) Get(ctx context.Context, phone string) (*OptOut, error) {
-	pp, err := optOutPathPhone(phone)
+	o, err := s.call(ctx, "GET", phone)
 	if err != nil {
-		return nil, err
-	}
-	path, err := s.client.accountPath("opt_outs", pp)
-	if err != nil {
-		return nil, err
-	}
-	o := new(OptOut)
-	if _, err := s.client.do(ctx, "GET", path, nil, o); err != nil {
 		return nil, err
 	}
 	if o.ID == "" {
@@ -164,6 +156,11 @@ func (s *OptOutsService) Get(ctx context.Context, phone string) (*OptOut, error)
 //
 // PUT /:account/opt_outs/:phone_number (https://apidocs.next.textus.com/docs/opt_outs/update).
 func (s *OptOutsService) Create(ctx context.Context, phone string) (*OptOut, error) {
+	return s.call(ctx, "PUT", phone)
+}
+
+// call sends method to /:account/opt_outs/:phone_number.
+func (s *OptOutsService) call(ctx context.Context, method, phone string) (*OptOut, error) {
 	pp, err := optOutPathPhone(phone)
 	if err != nil {
 		return nil, err
@@ -173,7 +170,7 @@ func (s *OptOutsService) Create(ctx context.Context, phone string) (*OptOut, err
 		return nil, err
 	}
 	o := new(OptOut)
-	if _, err := s.client.do(ctx, "PUT", path, nil, o); err != nil {
+	if _, err := s.client.do(ctx, method, path, nil, o); err != nil {
 		return nil, err
 	}
 	return o, nil

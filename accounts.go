@@ -81,9 +81,5 @@ func (s *AccountsService) Get(ctx context.Context, slug string) (*Account, error
 	if err != nil {
 		return nil, err
 	}
-	a := new(Account)
-	if _, err := s.client.do(ctx, "GET", joinPath("accounts", sl), nil, a); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return call[Account](ctx, s.client, "GET", joinPath("accounts", sl), nil)
 }

@@ -262,11 +262,7 @@ func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, error) 
 	if err != nil {
 		return nil, err
 	}
-	c := new(Contact)
-	if _, err := s.client.do(ctx, "GET", joinPath("contacts", slug), nil, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return call[Contact](ctx, s.client, "GET", joinPath("contacts", slug), nil)
 }
 
 // Create creates a contact in the client's account. It is a POST: if it
@@ -282,11 +278,7 @@ func (s *ContactsService) Create(ctx context.Context, p *ContactParams) (*Contac
 	if err != nil {
 		return nil, err
 	}
-	c := new(Contact)
-	if _, err := s.client.do(ctx, "POST", path, p, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return call[Contact](ctx, s.client, "POST", path, p)
 }
 
 // Update changes a contact; fields left empty in p are not sent. Phones,
@@ -301,11 +293,7 @@ func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParam
 	if err != nil {
 		return nil, err
 	}
-	c := new(Contact)
-	if _, err := s.client.do(ctx, "PUT", joinPath("contacts", slug), p, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return call[Contact](ctx, s.client, "PUT", joinPath("contacts", slug), p)
 }
 
 // Conversations iterates over a contact's conversations (across accounts).

@@ -82,11 +82,7 @@ func (s *ConversationsService) Get(ctx context.Context, id string) (*Conversatio
 	if err != nil {
 		return nil, err
 	}
-	cv := new(Conversation)
-	if _, err := s.client.do(ctx, "GET", joinPath("conversations", slug), nil, cv); err != nil {
-		return nil, err
-	}
-	return cv, nil
+	return call[Conversation](ctx, s.client, "GET", joinPath("conversations", slug), nil)
 }
 
 // GetByPhone returns the account's conversation with a contact number
@@ -103,11 +99,7 @@ func (s *ConversationsService) GetByPhone(ctx context.Context, phone string) (*C
 	if err != nil {
 		return nil, err
 	}
-	cv := new(Conversation)
-	if _, err := s.client.do(ctx, "GET", path, nil, cv); err != nil {
-		return nil, err
-	}
-	return cv, nil
+	return call[Conversation](ctx, s.client, "GET", path, nil)
 }
 
 func (s *ConversationsService) timeline(id string) pager[*Message] {
@@ -189,9 +181,5 @@ func (s *ConversationsService) MarkRead(ctx context.Context, id string) (*Conver
 	if err != nil {
 		return nil, err
 	}
-	cv := new(Conversation)
-	if _, err := s.client.do(ctx, "PUT", joinPath("conversations", slug, "read"), nil, cv); err != nil {
-		return nil, err
-	}
-	return cv, nil
+	return call[Conversation](ctx, s.client, "PUT", joinPath("conversations", slug, "read"), nil)
 }

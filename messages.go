@@ -317,9 +317,5 @@ func (s *MessagesService) Get(ctx context.Context, id string) (*Message, error) 
 	if err != nil {
 		return nil, err
 	}
-	m := new(Message)
-	if _, err := s.client.do(ctx, "GET", joinPath("messages", slug), nil, m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return call[Message](ctx, s.client, "GET", joinPath("messages", slug), nil)
 }

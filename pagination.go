@@ -65,6 +65,15 @@ func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(j
 	return p, nil
 }
 
+// call sends one request and decodes the response into a new T.
+func call[T any](ctx context.Context, c *Client, method, path string, body any) (*T, error) {
+	v := new(T)
+	if _, err := c.do(ctx, method, path, body, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // isZero reports whether v is its type's zero value (a nil pointer for the
 // resource pointer types pages hold).
 func isZero[T any](v T) bool {

@@ -174,11 +174,7 @@ func (s *WebhooksService) Create(ctx context.Context, p *WebhookParams) (*Webhoo
 	if err != nil {
 		return nil, err
 	}
-	w := new(Webhook)
-	if _, err := s.client.do(ctx, "POST", path, b, w); err != nil {
-		return nil, err
-	}
-	return w, nil
+	return call[Webhook](ctx, s.client, "POST", path, b)
 }
 
 // Update changes a subscription's URL, events or active flag; unset fields
@@ -194,11 +190,7 @@ func (s *WebhooksService) Update(ctx context.Context, id string, p *WebhookParam
 	if err != nil {
 		return nil, err
 	}
-	w := new(Webhook)
-	if _, err := s.client.do(ctx, "PUT", joinPath("integrations", slug), b, w); err != nil {
-		return nil, err
-	}
-	return w, nil
+	return call[Webhook](ctx, s.client, "PUT", joinPath("integrations", slug), b)
 }
 
 // Disable stops deliveries to a subscription (the API has no delete).

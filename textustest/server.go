@@ -316,7 +316,10 @@ func (s *Server) Close() {
 		s.mu.Unlock()
 		close(s.closing)
 
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Requests in flight get a moment to finish; connections a client
+		// opened but never used (which Shutdown would wait on for 5s) are
+		// then closed outright.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			_ = s.httpSrv.Close()
 		}

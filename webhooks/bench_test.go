@@ -1,0 +1,189 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/textus-go/textus"
+)
+
+// benchBody is a realistic message.received delivery of about 2 KB with a
+// unique delivery id.
+func benchBody(i int) []byte {
+	return []byte(fmt.Sprintf(`{"@type":"WebhookDelivery","@context":"/contexts/WebhookDelivery.jsonld",`+
+		`"id":"/integrations/h13Jc5/deliveries/%08d-04bd-47cb-9983-d6fd2015ce3b",`+
+		`"timestamp":"2023-11-17T13:59:04.568354-05:00","action":"message.received","webHook":"/integrations/h13Jc5",`+
+		`"conversation":{"@type":"Conversation","@context":"/contexts/Conversation.jsonld","id":"/conversations/JYnJBY",`+
+		`"slug":"JYnJBY","currentState":"open","account":{"@type":"Account","id":"/accounts/my_account","name":"My Account",`+
+		`"slug":"my_account","phoneNumbers":["+13035550000"]},"phoneNumber":"+13035551234",`+
+		`"formattedPhoneNumber":"(303) 555-1234","accountPhoneNumber":"+13035550000",`+
+		`"formattedAccountPhoneNumber":"(303) 555-0000","unanswered":false,"unsubscribed":false,"blocked":false,`+
+		`"assignedContact":{"@type":"Contact","id":"/contacts/DQeeO69","name":"Jordan Smith","firstName":"Jordan",`+
+		`"lastName":"Smith","data":{"businessName":"Acme Staffing","tags":["candidate","nursing"]}},`+
+		`"assignment":"/conversations/JYnJBY/assignment","participants":"/conversations/JYnJBY/participants",`+
+		`"timeline":"/conversations/JYnJBY/timeline","read":"/conversations/JYnJBY/read",`+
+		`"latestPreviewableItem":"/messages/06oyogD","createdAt":"2023-10-02T15:21:07.123456-04:00",`+
+		`"updatedAt":"2023-11-17T13:59:04.101112-05:00"},`+
+		`"message":{"@type":"Message","@context":"/contexts/Message.jsonld","id":"/messages/06oyogE","direction":"in",`+
+		`"body":"Yes, 3pm works for me. Should I bring my license and the signed onboarding forms, or were those already sent over? Thanks!",`+
+		`"formattedBody":"Yes, 3pm works for me. Should I bring my license and the signed onboarding forms, or were those already sent over? Thanks!",`+
+		`"deliveryState":"received","status":"Received","friendlyStateDescription":"Received",`+
+		`"conversation":"/conversations/JYnJBY","sender":null,"source":"textus","channel":"sms","retryAllowed":false,`+
+		`"attachments":{"@type":"hydra:Collection","id":"/messages/06oyogE/attachments","members":[],"totalItems":0},`+
+		`"flags":[],"createdAt":"2023-11-17T13:59:04.468354-05:00","displayTimestamp":"2023-11-17T13:59:04.468354-05:00",`+
+		`"timelinePosition":"1700247544468354","latestEventAt":"2023-11-17T13:59:04.568354-05:00",`+
+		`"links":{"self":"/messages/06oyogE","conversation":"/conversations/JYnJBY","events":"/messages/06oyogE/events"},`+
+		`"recipients":[{"@type":"Recipient","phoneNumber":"+13035550000","deliveryState":"received"}]}}`, i))
+}
+
+// benchCorpus holds signed deliveries with distinct ids, grown on demand
+// and kept across benchmark rounds so that each is built once.
+var benchCorpus struct {
+	mu     sync.Mutex
+	bodies [][]byte
+	sigs   [][]string
+}
+
+// corpus returns n signed deliveries with distinct ids.
+func corpus(n int) ([][]byte, [][]string) {
+	benchCorpus.mu.Lock()
+	defer benchCorpus.mu.Unlock()
+	for i := len(benchCorpus.bodies); i < n; i++ {
+		body := benchBody(i)
+		benchCorpus.bodies = append(benchCorpus.bodies, body)
+		benchCorpus.sigs = append(benchCorpus.sigs, []string{Sign(testSecret, body)})
+	}
+	return benchCorpus.bodies[:n], benchCorpus.sigs[:n]
+}
+
+// benchWriter is a reusable ResponseWriter, so that the benchmark measures
+// the handler and not a recorder.
+type benchWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *benchWriter) WriteHeader(code int)        { w.status = code }
+
+type benchReqBody struct{ bytes.Reader }
+
+func (*benchReqBody) Close() error { return nil }
+
+// benchHandler returns a handler with a no-op callback that counts its
+// calls, and a de-duplicator large enough that nothing is evicted.
+func benchHandler(b *testing.B) (*Handler, *atomic.Int64) {
+	h, err := NewHandler(testSecret, WithDeduplicator(NewMemoryDeduplicator(b.N+1, DefaultDedupTTL)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var calls atomic.Int64
+	h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error {
+		calls.Add(1)
+		return nil
+	})
+	return h, &calls
+}
+
+// BenchmarkHandler is the full path of one delivery: read, verify,
+// parse, de-duplicate (a new id each time) and dispatch to a no-op
+// callback.
+func BenchmarkHandler(b *testing.B) {
+	bodies, sigs := corpus(b.N)
+	h, calls := benchHandler(b)
+	r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := &benchReqBody{}
+	w := &benchWriter{h: make(http.Header)}
+	b.SetBytes(int64(len(bodies[0])))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body.Reset(bodies[i])
+		r.Body = body
+		r.ContentLength = int64(len(bodies[i]))
+		r.Header["X-Textus-Signature"] = sigs[i]
+		w.status = 0
+		h.ServeHTTP(w, r)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+	b.StopTimer()
+	if calls.Load() != int64(b.N) {
+		b.Fatalf("callback ran %d times for %d deliveries", calls.Load(), b.N)
+	}
+}
+
+// BenchmarkBaseline is what any receiver must do at least: an HMAC-SHA256
+// of the body and a json.Unmarshal into the same MessageEvent.
+func BenchmarkBaseline(b *testing.B) {
+	bodies, _ := corpus(b.N)
+	key := []byte(testSecret)
+	b.SetBytes(int64(len(bodies[0])))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(bodies[i])
+		sum := mac.Sum(nil)
+		var ev textus.MessageEvent
+		if err := json.Unmarshal(bodies[i], &ev); err != nil {
+			b.Fatal(err)
+		}
+		if len(sum) != sha256.Size || ev.Message == nil {
+			b.Fatal("bad baseline")
+		}
+	}
+}
+
+// BenchmarkHandlerParallel serves deliveries from all Ps at once and
+// reports the throughput in deliveries per second.
+func BenchmarkHandlerParallel(b *testing.B) {
+	bodies, sigs := corpus(b.N)
+	h, calls := benchHandler(b)
+	var next atomic.Int64
+	b.SetBytes(int64(len(bodies[0])))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		body := &benchReqBody{}
+		w := &benchWriter{h: make(http.Header)}
+		for pb.Next() {
+			k := int(next.Add(1) - 1)
+			body.Reset(bodies[k])
+			r.Body = body
+			r.ContentLength = int64(len(bodies[k]))
+			r.Header["X-Textus-Signature"] = sigs[k]
+			w.status = 0
+			h.ServeHTTP(w, r)
+			if w.status != http.StatusOK {
+				b.Errorf("status %d", w.status)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "deliveries/s")
+	}
+	if calls.Load() != int64(b.N) {
+		b.Fatalf("callback ran %d times for %d deliveries", calls.Load(), b.N)
+	}
+}

@@ -34,7 +34,7 @@ type Account struct {
 // UnmarshalJSON decodes an account and keeps the raw JSON.
 func (a *Account) UnmarshalJSON(b []byte) error {
 	type plain Account
-	if err := json.Unmarshal(b, (*plain)(a)); err != nil {
+	if err := decodeObject(b, (*plain)(a)); err != nil {
 		return err
 	}
 	a.Raw = append(json.RawMessage(nil), b...)

@@ -46,7 +46,7 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 		Conversations jsonld.Link                     `json:"conversations"`
 		CreatedAt     lenientTime                     `json:"createdAt"`
 	}{plain: (*plain)(c)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	if err := decodeObject(b, &aux); err != nil {
 		return err
 	}
 	c.Phones = aux.Phones.Members
@@ -90,7 +90,7 @@ func (p *ContactPhone) UnmarshalJSON(b []byte) error {
 		Extension *string     `json:"extension"`
 		Contact   jsonld.Link `json:"contact"`
 	}{plain: (*plain)(p)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	if err := decodeObject(b, &aux); err != nil {
 		return err
 	}
 	if aux.Extension != nil {

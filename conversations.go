@@ -54,7 +54,7 @@ func (c *Conversation) UnmarshalJSON(b []byte) error {
 		AssignedContact jsonld.Link     `json:"assignedContact"`
 		Latest          json.RawMessage `json:"latestPreviewableItem"`
 	}{plain: (*plain)(c)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	if err := decodeObject(b, &aux); err != nil {
 		return err
 	}
 	c.Account = aux.Account.IRI

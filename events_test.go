@@ -313,10 +313,14 @@ func TestParseEventMistypedFields(t *testing.T) {
 	assert.Equal(t, "hi", e2.Message.Body)
 	assert.Error(t, e2.DecodeError)
 
-	// A resource its model refuses is left nil.
-	e3 := parse(t, `{"action":"message.failed","message":{"id":"/messages/1","body":{"not":"a string"}}}`).(*MessageEvent)
-	assert.Nil(t, e3.Message)
-	assert.Error(t, e3.DecodeError)
+	// Inside a resource, a field of the wrong type is left zero and the
+	// rest of the resource is still decoded.
+	e3 := parse(t, `{"action":"message.failed","message":{"id":"/messages/1","body":{"not":"a string"},"deliveryState":"failed"}}`).(*MessageEvent)
+	require.NotNil(t, e3.Message)
+	assert.Equal(t, "/messages/1", e3.Message.ID)
+	assert.Empty(t, e3.Message.Body)
+	assert.Equal(t, DeliveryFailed, e3.Message.DeliveryState)
+	assert.Contains(t, string(e3.Message.Raw), `"not":"a string"`, "the raw resource keeps the odd field")
 
 	// A mistyped action is no action.
 	v := parse(t, `{"action":5,"actions":true}`)

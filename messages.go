@@ -89,7 +89,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		ScheduledAt      lenientTime                    `json:"scheduledAt"`
 		TimelinePosition json.RawMessage                `json:"timelinePosition"`
 	}{plain: (*plain)(m)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	if err := decodeObject(b, &aux); err != nil {
 		return err
 	}
 	m.Conversation = aux.Conversation.IRI

@@ -3,6 +3,8 @@ package textus
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -55,4 +57,30 @@ func rawScalar(b json.RawMessage) string {
 		return ""
 	}
 	return string(b)
+}
+
+// decodeObject decodes a resource object into v leniently (see lenient);
+// null leaves v as it is, as encoding/json does, and any other value that
+// is not a JSON object is an error.
+func decodeObject(b []byte, v any) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if len(b) == 0 || b[0] != '{' {
+		return fmt.Errorf("textus: expected a JSON object, got %.20q", b)
+	}
+	return lenient(json.Unmarshal(b, v))
+}
+
+// lenient drops the error encoding/json reports for a field whose JSON type
+// does not fit (a number where a string was expected): json.Unmarshal has
+// then decoded everything else, the odd field is left zero, and the raw
+// JSON is kept on the resource. Any other error is returned.
+func lenient(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return nil
+	}
+	return err
 }

@@ -48,7 +48,7 @@ func (o *OptOut) UnmarshalJSON(b []byte) error {
 		Account            jsonld.Link `json:"account"`
 		OriginatingAccount jsonld.Link `json:"originatingAccount"`
 	}{plain: (*plain)(o)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	if err := decodeObject(b, &aux); err != nil {
 		return err
 	}
 	o.CreatedAt = aux.CreatedAt.Time
@@ -67,13 +67,7 @@ func (o *OptOut) UnmarshalJSON(b []byte) error {
 // optOutPhone finds the E.164 number of an opt-out from its IRI (whose last
 // segment is the number in current payloads) or its formatted number.
 func optOutPhone(id, formatted string) string {
-	if p, err := NormalizePhone(jsonld.Slug(id)); err == nil {
-		return p
-	}
-	if p, err := NormalizePhone(formatted); err == nil {
-		return p
-	}
-	return ""
+	return firstPhone(iriPhone(id), formatted)
 }
 
 // OptOutsService reads and records opt-outs. Get it from Client.OptOuts.

@@ -58,7 +58,7 @@ func (w *Webhook) UnmarshalJSON(b []byte) error {
 			Actions map[string]bool `json:"actions"`
 		} `json:"settings"`
 	}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	if err := decodeObject(b, &aux); err != nil {
 		return err
 	}
 	*w = Webhook{

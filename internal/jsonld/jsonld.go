@@ -6,7 +6,7 @@ package jsonld
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"strings"
 )
 
@@ -40,7 +40,11 @@ func (l *Link) UnmarshalJSON(b []byte) error {
 			AID string `json:"@id"`
 		}
 		if err := json.Unmarshal(b, &obj); err != nil {
-			return err
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				return err
+			}
+			// An id that is not a string is no IRI; keep the object.
 		}
 		id := obj.ID
 		if id == "" {
@@ -49,7 +53,10 @@ func (l *Link) UnmarshalJSON(b []byte) error {
 		*l = Link{IRI: id, Raw: append(json.RawMessage(nil), b...)}
 		return nil
 	default:
-		return fmt.Errorf("jsonld: relation must be a string, an object or null, got %.20s", b)
+		// A number, boolean or array is not a relation; decode it as none
+		// rather than failing the resource that holds it.
+		*l = Link{}
+		return nil
 	}
 }
 

@@ -39,18 +39,28 @@ func TestLinkUnmarshal(t *testing.T) {
 	}
 }
 
-func TestLinkUnmarshalInvalid(t *testing.T) {
-	for _, in := range []string{`42`, `true`, `["/contacts/a"]`, `{"id":42}`} {
+func TestLinkUnmarshalNotARelation(t *testing.T) {
+	// A value that cannot be a relation decodes as none instead of failing
+	// the resource that holds it.
+	for _, in := range []string{`42`, `true`, `["/contacts/a"]`} {
 		t.Run(in, func(t *testing.T) {
-			var l Link
-			assert.Error(t, json.Unmarshal([]byte(in), &l))
+			l := Link{IRI: "stale"}
+			require.NoError(t, json.Unmarshal([]byte(in), &l))
+			assert.Equal(t, Link{}, l)
 		})
 	}
-	// Inside a struct the error surfaces from the whole decode.
 	var v struct {
-		Contact Link `json:"contact"`
+		Contact Link   `json:"contact"`
+		Name    string `json:"name"`
 	}
-	assert.Error(t, json.Unmarshal([]byte(`{"contact":7}`), &v))
+	require.NoError(t, json.Unmarshal([]byte(`{"contact":7,"name":"kept"}`), &v))
+	assert.Empty(t, v.Contact.IRI)
+	assert.Equal(t, "kept", v.Name)
+	// An object whose id is not a string has no IRI but keeps the object.
+	var l Link
+	require.NoError(t, json.Unmarshal([]byte(`{"id":42,"name":"x"}`), &l))
+	assert.Empty(t, l.IRI)
+	assert.JSONEq(t, `{"id":42,"name":"x"}`, string(l.Raw))
 }
 
 func TestLinkInStruct(t *testing.T) {

@@ -12,21 +12,28 @@ type Account struct {
 	// LDType is the JSON-LD @type ("Account").
 	LDType string `json:"@type,omitempty"`
 	// ID is the account's IRI, e.g. "/accounts/my_account".
-	ID   string `json:"id"`
+	ID string `json:"id"`
+	// Name is the account's display name.
 	Name string `json:"name"`
 	// Slug is what account-scoped paths start with; pass it to WithAccount
 	// or ForAccount.
 	Slug string `json:"slug"`
 	// AccountType is the API's "type" field (e.g. "organization", "standard").
 	AccountType string `json:"type,omitempty"`
-	MultiUser   bool   `json:"multiUser,omitempty"`
+	// MultiUser reports whether several users share the account.
+	MultiUser bool `json:"multiUser,omitempty"`
 	// PhoneNumbers are display strings such as "(303) 555-1111".
-	PhoneNumbers        []string `json:"phoneNumbers,omitempty"`
-	ContactsEnabled     bool     `json:"contactsEnabled,omitempty"`
-	MessagingRestricted bool     `json:"messagingRestricted,omitempty"`
-	EffectiveRole       string   `json:"effectiveRole,omitempty"`
-	FamilyCount         int      `json:"familyCount,omitempty"`
-	ChildrenCount       int      `json:"childrenCount,omitempty"`
+	PhoneNumbers []string `json:"phoneNumbers,omitempty"`
+	// ContactsEnabled reports whether the account keeps contacts.
+	ContactsEnabled bool `json:"contactsEnabled,omitempty"`
+	// MessagingRestricted is set when the account may not send (not 10DLC-registered).
+	MessagingRestricted bool `json:"messagingRestricted,omitempty"`
+	// EffectiveRole is the token user's role on the account ("user", "admin", ...).
+	EffectiveRole string `json:"effectiveRole,omitempty"`
+	// FamilyCount is the number of accounts in the account's tree.
+	FamilyCount int `json:"familyCount,omitempty"`
+	// ChildrenCount is the number of direct child accounts.
+	ChildrenCount int `json:"childrenCount,omitempty"`
 	// Raw is the JSON the account was decoded from.
 	Raw json.RawMessage `json:"-"`
 }
@@ -56,7 +63,8 @@ type AccountListOptions struct {
 	Slug string `url:"slug,omitempty"`
 	// Ancestors and Descendants select hierarchy views of the account
 	// named by the value (ancestors=, descendants=).
-	Ancestors   string `url:"ancestors,omitempty"`
+	Ancestors string `url:"ancestors,omitempty"`
+	// Descendants: see Ancestors.
 	Descendants string `url:"descendants,omitempty"`
 }
 

@@ -18,20 +18,25 @@ type Contact struct {
 	// LDType is the JSON-LD @type ("Contact", or "ContactItem" when condensed).
 	LDType string `json:"@type,omitempty"`
 	// ID is the contact's IRI, e.g. "/contacts/DQeeO69".
-	ID        string `json:"id"`
-	Name      string `json:"name,omitempty"`
+	ID string `json:"id"`
+	// Name is the full name.
+	Name string `json:"name,omitempty"`
+	// FirstName is the given name, as TextUs splits Name.
 	FirstName string `json:"firstName,omitempty"`
-	LastName  string `json:"lastName,omitempty"`
+	// LastName is the family name, as TextUs splits Name.
+	LastName string `json:"lastName,omitempty"`
 	// Phones are the contact's phone numbers. The API embeds them as a
 	// collection; when it sends only a link, Phones is empty and PhonesIRI
 	// holds the link.
-	Phones    []ContactPhone `json:"phones,omitempty"`
-	PhonesIRI string         `json:"-"`
+	Phones []ContactPhone `json:"phones,omitempty"`
+	// PhonesIRI is the link to the phone collection when the API sends only a link.
+	PhonesIRI string `json:"-"`
 	// Data is the free-form data object (businessName, tags, custom keys).
 	Data map[string]any `json:"data,omitempty"`
 	// Conversations is the IRI of the contact's conversation collection.
-	Conversations string    `json:"conversations,omitempty"`
-	CreatedAt     time.Time `json:"createdAt,omitzero"`
+	Conversations string `json:"conversations,omitempty"`
+	// CreatedAt is when the contact was created; zero when absent.
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 	// Raw is the JSON the contact was decoded from.
 	Raw json.RawMessage `json:"-"`
 }
@@ -67,12 +72,14 @@ type ContactPhone struct {
 	// ID is the phone's IRI, e.g. "/contact_phones/mxvbRw".
 	ID string `json:"id"`
 	// PhoneNumber is the number in E.164 form.
-	PhoneNumber          string `json:"phoneNumber"`
+	PhoneNumber string `json:"phoneNumber"`
+	// FormattedPhoneNumber is the display form, e.g. "(303) 555-1234".
 	FormattedPhoneNumber string `json:"formattedPhoneNumber,omitempty"`
 	// Extension is empty when the number has none.
 	Extension string `json:"extension,omitempty"`
 	// Type is the kind of number ("Mobile", "Work", ...).
-	Type                 string `json:"type,omitempty"`
+	Type string `json:"type,omitempty"`
+	// DeliverabilityStatus is TextUs's judgement of the number ("unknown", ...).
 	DeliverabilityStatus string `json:"deliverabilityStatus,omitempty"`
 	// ContactID is the IRI of the owning contact.
 	ContactID string `json:"-"`

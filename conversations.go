@@ -23,19 +23,27 @@ type Conversation struct {
 	// LDType is the JSON-LD @type ("Conversation", "ConversationWithAccount").
 	LDType string `json:"@type,omitempty"`
 	// ID is the conversation's IRI, e.g. "/conversations/kY1QwY".
-	ID           string            `json:"id"`
-	Slug         string            `json:"slug,omitempty"`
+	ID string `json:"id"`
+	// Slug is the last segment of ID.
+	Slug string `json:"slug,omitempty"`
+	// CurrentState is "open" or "closed".
 	CurrentState ConversationState `json:"currentState,omitempty"`
 	// Account is the IRI of the owning account.
 	Account string `json:"account,omitempty"`
 	// PhoneNumber is the contact's number in E.164 form.
-	PhoneNumber                 string `json:"phoneNumber,omitempty"`
-	FormattedPhoneNumber        string `json:"formattedPhoneNumber,omitempty"`
-	AccountPhoneNumber          string `json:"accountPhoneNumber,omitempty"`
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	// FormattedPhoneNumber is the display form of PhoneNumber.
+	FormattedPhoneNumber string `json:"formattedPhoneNumber,omitempty"`
+	// AccountPhoneNumber is your TextUs number in E.164 form.
+	AccountPhoneNumber string `json:"accountPhoneNumber,omitempty"`
+	// FormattedAccountPhoneNumber is the display form of AccountPhoneNumber.
 	FormattedAccountPhoneNumber string `json:"formattedAccountPhoneNumber,omitempty"`
-	Unanswered                  bool   `json:"unanswered,omitempty"`
-	Unsubscribed                bool   `json:"unsubscribed,omitempty"`
-	Blocked                     bool   `json:"blocked,omitempty"`
+	// Unanswered reports whether the latest inbound message has no reply yet.
+	Unanswered bool `json:"unanswered,omitempty"`
+	// Unsubscribed reports whether the contact opted out.
+	Unsubscribed bool `json:"unsubscribed,omitempty"`
+	// Blocked reports whether the number is blocked.
+	Blocked bool `json:"blocked,omitempty"`
 	// AssignedContact is the IRI of the assigned contact, if any.
 	AssignedContact string `json:"assignedContact,omitempty"`
 	// LatestMessage is the embedded latestPreviewableItem, when present.

@@ -55,7 +55,8 @@ type APIError struct {
 	Body []byte
 	// Method and URL identify the request; the URL has credentials removed.
 	Method string
-	URL    string
+	// URL is the request URL with credentials removed.
+	URL string
 	// Header is the response header.
 	Header http.Header
 	// RetryAfter is the wait the server asked for (Retry-After), if any.

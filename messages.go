@@ -43,13 +43,18 @@ type Message struct {
 	// LDType is the JSON-LD @type ("Message").
 	LDType string `json:"@type,omitempty"`
 	// ID is the message's IRI, e.g. "/messages/QNDkpL".
-	ID            string        `json:"id"`
-	Body          string        `json:"body"`
-	FormattedBody string        `json:"formattedBody,omitempty"`
-	Direction     Direction     `json:"direction,omitempty"`
+	ID string `json:"id"`
+	// Body is the message text.
+	Body string `json:"body"`
+	// FormattedBody is the text rendered as HTML.
+	FormattedBody string `json:"formattedBody,omitempty"`
+	// Direction is "in" (from the contact) or "out" (to the contact).
+	Direction Direction `json:"direction,omitempty"`
+	// DeliveryState is where the message is in its delivery (an open set; see the Delivery constants).
 	DeliveryState DeliveryState `json:"deliveryState,omitempty"`
 	// Status and FriendlyStateDescription are display texts for the state.
-	Status                   string `json:"status,omitempty"`
+	Status string `json:"status,omitempty"`
+	// FriendlyStateDescription is a display text for DeliveryState.
 	FriendlyStateDescription string `json:"friendlyStateDescription,omitempty"`
 	// Conversation is the IRI of the message's conversation (an embedded
 	// conversation object decodes to its IRI).
@@ -57,17 +62,24 @@ type Message struct {
 	// Sender is the IRI of the sending user; empty for inbound messages.
 	Sender string `json:"sender,omitempty"`
 	// Source is "textus" or the name of the integration that sent it.
-	Source        string   `json:"source,omitempty"`
-	Channel       string   `json:"channel,omitempty"`
-	Flags         []string `json:"flags,omitempty"`
-	RetryAllowed  bool     `json:"retryAllowed,omitempty"`
+	Source string `json:"source,omitempty"`
+	// Channel is the medium, e.g. "sms".
+	Channel string `json:"channel,omitempty"`
+	// Flags are markers such as "automated" or "scheduled".
+	Flags []string `json:"flags,omitempty"`
+	// RetryAllowed reports whether TextUs allows retrying a failed message.
+	RetryAllowed bool `json:"retryAllowed,omitempty"`
+	// AttachmentIDs are the IRIs of the message's attachments.
 	AttachmentIDs []string `json:"-"`
 	// CreatedAt, DisplayTimestamp, TimelinePosition and LatestEventAt are
 	// the timestamps the API sends; each is zero when absent.
-	CreatedAt        time.Time `json:"createdAt,omitzero"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	// DisplayTimestamp is the time TextUs shows for the message.
 	DisplayTimestamp time.Time `json:"displayTimestamp,omitzero"`
-	TimelinePosition string    `json:"timelinePosition,omitempty"`
-	LatestEventAt    time.Time `json:"latestEventAt,omitzero"`
+	// TimelinePosition is the message's position in its timeline, as the API sends it.
+	TimelinePosition string `json:"timelinePosition,omitempty"`
+	// LatestEventAt is the time of the latest delivery event.
+	LatestEventAt time.Time `json:"latestEventAt,omitzero"`
 	// ScheduledAt is set on scheduled messages.
 	ScheduledAt time.Time `json:"scheduledAt,omitzero"`
 	// Raw is the JSON the message was decoded from.
@@ -141,7 +153,8 @@ type SendMessageParams struct {
 }
 
 type sendBody struct {
-	To          any    `json:"to"`
+	To any `json:"to"`
+	// Body is the message text.
 	Body        string `json:"body"`
 	From        string `json:"from,omitempty"`
 	Email       string `json:"email,omitempty"`

@@ -21,10 +21,13 @@ type OptOut struct {
 	ID string `json:"id"`
 	// PhoneNumber is the number in E.164 form: the API's phoneNumber field
 	// when present, else derived from ID or FormattedPhoneNumber.
-	PhoneNumber          string    `json:"phoneNumber,omitempty"`
-	FormattedPhoneNumber string    `json:"formattedPhoneNumber,omitempty"`
-	CreatedAt            time.Time `json:"createdAt,omitzero"`
-	CreatedVia           string    `json:"createdVia,omitempty"`
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	// FormattedPhoneNumber is the number as the API displays it ("5553031234" or "(303) 555-1234").
+	FormattedPhoneNumber string `json:"formattedPhoneNumber,omitempty"`
+	// CreatedAt is when the opt-out was recorded; zero when absent.
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	// CreatedVia says how it was recorded (e.g. "User").
+	CreatedVia string `json:"createdVia,omitempty"`
 	// Kind is "opt-out" or "opt-in" on webhook payloads (their "type"
 	// field); empty on REST responses.
 	Kind string `json:"type,omitempty"`

@@ -136,7 +136,7 @@
 //	GET  /:account/conversation_filters/:filter/conversations?q=
 //	POST /:account/messages (201, or 202 for several recipients), POST /messages
 //	POST /:account/messages/schedule, GET /messages/:id
-//	GET  /:account/opt_outs?q=&exact[]=, GET|PUT /:account/opt_outs/:phone
+//	GET  /:account/opt_outs?q=&exact[]=, GET|PUT /:account/opt_outs/:phone (PUT: 201, or 200 when already opted out)
 //	GET|POST /:account/integrations, PUT /integrations/:id
 //
 // A conversation exists once a message has been exchanged with its number

@@ -117,9 +117,10 @@ func WithFaults(faults ...Fault) Option {
 	}
 }
 
-// WithSeed seeds the random source behind fault injection and generated
-// ids (default DefaultSeed). The same seed and the same sequence of
-// requests inject the same faults.
+// WithSeed seeds the random source behind fault injection and resource
+// slugs (default DefaultSeed). The same seed and the same sequence of
+// requests inject the same faults and yield the same slugs. Webhook
+// delivery ids and secrets stay random.
 func WithSeed(seed int64) Option {
 	return func(c *config) { c.seed = seed }
 }

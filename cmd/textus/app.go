@@ -255,6 +255,27 @@ func (a *app) jsonFlag(fs *flag.FlagSet) {
 const defaultRateLimit = "1000/5m"
 
 // client builds the SDK client from the flags and the environment.
+// phoneArg parses the invocation (its flags registered first), expects one
+// PHONE argument, and returns it in E.164 form with a client.
+func (a *app) phoneArg(in *invocation) (string, *textus.Client, error) {
+	pos, err := a.parse(in)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(pos) != 1 {
+		return "", nil, usageError(in.path, "want one PHONE number")
+	}
+	phone, err := textus.NormalizePhone(pos[0])
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := a.client()
+	if err != nil {
+		return "", nil, err
+	}
+	return phone, c, nil
+}
+
 func (a *app) client() (*textus.Client, error) {
 	token := a.g.token
 	if token == "" {

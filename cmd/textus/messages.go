@@ -144,18 +144,7 @@ func conversationsTimeline(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
 	limit := in.fs.Int("limit", 0, "stop after `N` messages (0: all)")
-	pos, err := a.parse(in)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one PHONE number")
-	}
-	phone, err := textus.NormalizePhone(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := a.client()
+	phone, c, err := a.phoneArg(in)
 	if err != nil {
 		return err
 	}

@@ -77,18 +77,7 @@ func optOutsList(ctx context.Context, a *app, in *invocation) error {
 func optOutsCheck(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
-	pos, err := a.parse(in)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one PHONE number")
-	}
-	phone, err := textus.NormalizePhone(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := a.client()
+	phone, c, err := a.phoneArg(in)
 	if err != nil {
 		return err
 	}
@@ -113,18 +102,7 @@ func optOutsCheck(ctx context.Context, a *app, in *invocation) error {
 func optOutsAdd(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
-	pos, err := a.parse(in)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one PHONE number")
-	}
-	phone, err := textus.NormalizePhone(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := a.client()
+	phone, c, err := a.phoneArg(in)
 	if err != nil {
 		return err
 	}

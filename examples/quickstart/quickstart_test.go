@@ -147,6 +147,11 @@ func TestMainExitStatus(t *testing.T) {
 	if home := os.Getenv("HOME"); home != "" {
 		cmd.Env = append(cmd.Env, "HOME="+home)
 	}
+	if testing.CoverMode() != "" {
+		// Under -cover the child writes coverage data; give it a place so
+		// it does not warn on stderr.
+		cmd.Env = append(cmd.Env, "GOCOVERDIR="+t.TempDir())
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())

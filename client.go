@@ -115,9 +115,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.httpClient
 	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 16
-		hc = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
+		hc = &http.Client{Transport: defaultTransport(), Timeout: 2 * time.Minute}
 	}
 	ua := "textus-go/" + Version
 	if cfg.userAgent != "" {
@@ -149,6 +147,19 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	c := &Client{core: k, account: cfg.account}
 	c.init()
 	return c, nil
+}
+
+// defaultTransport is a private copy of http.DefaultTransport with a larger
+// idle pool. When a program has replaced http.DefaultTransport with another
+// RoundTripper (a test mock, an instrumented transport), that one is used.
+func defaultTransport() http.RoundTripper {
+	tr, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	tr = tr.Clone()
+	tr.MaxIdleConnsPerHost = 16
+	return tr
 }
 
 func (c *Client) init() {

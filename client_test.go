@@ -585,3 +585,16 @@ func TestExhaustedBudgetBeyondMaxWaitFailsWithoutSending(t *testing.T) {
 	assert.Greater(t, apiErr.RetryAfter, 59*time.Minute)
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "the send was not attempted")
 }
+
+func TestReplacedDefaultTransportIsUsed(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", mockBase+"/contacts/x", status(200, contactJSON))
+	saved := http.DefaultTransport
+	http.DefaultTransport = mt
+	defer func() { http.DefaultTransport = saved }()
+	c, err := NewClient(mockToken, WithBaseURL(mockBase))
+	require.NoError(t, err, "a replaced http.DefaultTransport must not make NewClient fail or panic")
+	_, err = c.Contacts.Get(context.Background(), "x")
+	require.NoError(t, err)
+	assert.Equal(t, 1, mt.GetTotalCallCount())
+}

@@ -147,28 +147,33 @@ func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 	}
 }
 
-// visited remembers the pages an iterator has read, as 64-bit hashes of
-// their resolved URLs (8 bytes a page), so that a next link pointing back
-// at any earlier page ends the loop instead of cycling forever. Links are
-// resolved first, since the API may write the same page with or without the
-// base path or as an absolute URL.
-type visited map[uint64]struct{}
+// visited remembers the last pages an iterator has read, as 64-bit hashes
+// of their resolved URLs, so that a next link pointing back at one of them
+// ends the loop instead of cycling forever. It holds a fixed number of
+// pages (catching any cycle up to that length) so that memory does not grow
+// with the length of the export. Links are resolved first, since the API
+// may write the same page with or without the base path or as an absolute
+// URL.
+type visited struct {
+	ring [64]uint64
+	n    int
+}
 
-// visit records link and reports whether it was seen before.
+// visit records link and reports whether it was among the last pages read.
 func (v *visited) visit(c *Client, link string) bool {
-	if *v == nil {
-		*v = make(visited)
-	}
 	if full, err := c.resolve(link); err == nil {
 		link = full
 	}
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(link))
 	k := h.Sum64()
-	if _, ok := (*v)[k]; ok {
-		return true
+	for i := 0; i < min(v.n, len(v.ring)); i++ {
+		if v.ring[i] == k {
+			return true
+		}
 	}
-	(*v)[k] = struct{}{}
+	v.ring[v.n%len(v.ring)] = k
+	v.n++
 	return false
 }
 

@@ -142,9 +142,9 @@ func (s *Server) createContact(c *call) result {
 func (s *Server) getContact(c *call) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ct := s.contacts[c.params["id"]]
-	if ct == nil {
-		return errorResult(http.StatusNotFound, "contact %q not found", c.params["id"])
+	ct, res, ok := lookup(s.contacts, c, "contact")
+	if !ok {
+		return res
 	}
 	return answer(http.StatusOK, s.wireContact(ct))
 }
@@ -160,9 +160,9 @@ func (s *Server) updateContact(c *call) result {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ct := s.contacts[c.params["id"]]
-	if ct == nil {
-		return errorResult(http.StatusNotFound, "contact %q not found", c.params["id"])
+	ct, res, ok := lookup(s.contacts, c, "contact")
+	if !ok {
+		return res
 	}
 	name := ct.name
 	if in.Name != nil {
@@ -198,9 +198,9 @@ func (s *Server) updateContact(c *call) result {
 func (s *Server) contactConversations(c *call) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ct := s.contacts[c.params["id"]]
-	if ct == nil {
-		return errorResult(http.StatusNotFound, "contact %q not found", c.params["id"])
+	ct, res, ok := lookup(s.contacts, c, "contact")
+	if !ok {
+		return res
 	}
 	var members []any
 	seen := map[string]bool{}
@@ -307,9 +307,9 @@ func (s *Server) searchContactPhones(c *call) result {
 func (s *Server) getConversation(c *call) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cv := s.convs[c.params["id"]]
-	if cv == nil {
-		return errorResult(http.StatusNotFound, "conversation %q not found", c.params["id"])
+	cv, res, ok := lookup(s.convs, c, "conversation")
+	if !ok {
+		return res
 	}
 	return answer(http.StatusOK, s.wireConversation(cv, false))
 }
@@ -335,9 +335,9 @@ func (s *Server) conversationByPhone(c *call) result {
 func (s *Server) timeline(c *call) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cv := s.convs[c.params["id"]]
-	if cv == nil {
-		return errorResult(http.StatusNotFound, "conversation %q not found", c.params["id"])
+	cv, res, ok := lookup(s.convs, c, "conversation")
+	if !ok {
+		return res
 	}
 	members := make([]any, 0, len(cv.messages))
 	for i := len(cv.messages) - 1; i >= 0; i-- {
@@ -353,9 +353,9 @@ func (s *Server) timeline(c *call) result {
 func (s *Server) markRead(c *call) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cv := s.convs[c.params["id"]]
-	if cv == nil {
-		return errorResult(http.StatusNotFound, "conversation %q not found", c.params["id"])
+	cv, res, ok := lookup(s.convs, c, "conversation")
+	if !ok {
+		return res
 	}
 	cv.read = true
 	return answer(http.StatusOK, s.wireConversation(cv, false))
@@ -558,9 +558,9 @@ func (s *Server) doSend(c *call, mode sendMode) result {
 func (s *Server) getMessage(c *call) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.messages[c.params["id"]]
-	if m == nil {
-		return errorResult(http.StatusNotFound, "message %q not found", c.params["id"])
+	m, res, ok := lookup(s.messages, c, "message")
+	if !ok {
+		return res
 	}
 	return answer(http.StatusOK, s.wireMessage(m))
 }
@@ -726,9 +726,9 @@ func (s *Server) updateIntegration(c *call) result {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ig := s.integrations[c.params["id"]]
-	if ig == nil {
-		return errorResult(http.StatusNotFound, "integration %q not found", c.params["id"])
+	ig, res, ok := lookup(s.integrations, c, "integration")
+	if !ok {
+		return res
 	}
 	if base != "" {
 		ig.baseURL = base
@@ -827,4 +827,14 @@ func (s *Server) controlDeliveries(c *call) result {
 		})
 	}
 	return c.page("hydra:Collection", members, nil)
+}
+
+// lookup returns the resource of m named by the path's id, or a 404 result
+// naming its kind. The caller holds s.mu.
+func lookup[T any](m map[string]*T, c *call, kind string) (*T, result, bool) {
+	v := m[c.params["id"]]
+	if v == nil {
+		return nil, errorResult(http.StatusNotFound, "%s %q not found", kind, c.params["id"]), false
+	}
+	return v, result{}, true
 }

@@ -28,31 +28,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampleenv"
 	"github.com/textus-go/textus/textustest"
-	"github.com/textus-go/textus/webhooks"
 )
 
 const webhookPath = "/webhooks/textus"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "contact-sync:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("contact-sync", run)
 }
 
 func run(ctx context.Context, stdout io.Writer, env func(string) string) error {
@@ -76,25 +63,11 @@ func demo(ctx context.Context, w io.Writer) error {
 	ats := &MemoryATS{}
 	cs := &ContactSync{Client: c, ATS: ats}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	stop, err := exampleenv.StartReceiver(ctx, c, webhookPath, []textus.EventType{textus.EventContactCreated}, cs.Register)
 	if err != nil {
 		return err
 	}
-	hook, err := c.Webhooks.Create(ctx, &textus.WebhookParams{
-		URL:    "http://" + ln.Addr().String() + webhookPath,
-		Events: []textus.EventType{textus.EventContactCreated},
-	})
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("subscribing: %w", err)
-	}
-	h, err := webhooks.NewHandler(hook.Secret)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	cs.Register(h)
-	stopReceiver = serveInBackground(ln, h)
+	stopReceiver = stop
 
 	// TextUs to ATS: a recruiter adds a contact in TextUs (simulated through
 	// the API), then a new number texts in. Waiting for each delivery keeps
@@ -137,65 +110,24 @@ func demo(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// serveInBackground serves h at webhookPath on ln until the returned
-// function is called. Stopping is graceful: deliveries in progress finish
-// (for up to 10 seconds).
-func serveInBackground(ln net.Listener, h http.Handler) (stop func()) {
-	mux := http.NewServeMux()
-	mux.Handle(webhookPath, h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // http.ErrServerClosed once stopped
-	}()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if srv.Shutdown(ctx) != nil {
-			srv.Close()
-		}
-		<-done
-	}
-}
-
 // ---- live ------------------------------------------------------------------
 
 func live(ctx context.Context, w io.Writer, env func(string) string) error {
-	account, secret := env("TEXTUS_ACCOUNT"), env("TEXTUS_WEBHOOK_SECRET")
-	if account == "" || secret == "" {
-		return errors.New("TEXTUS_ACCOUNT and TEXTUS_WEBHOOK_SECRET are required with TEXTUS_TOKEN")
-	}
-	opts := []textus.Option{textus.WithAccount(account)}
-	if base := env("TEXTUS_BASE_URL"); base != "" {
-		opts = append(opts, textus.WithBaseURL(base))
-	}
-	c, err := textus.NewClient(env("TEXTUS_TOKEN"), opts...)
+	lv, err := exampleenv.LoadLive(env, w)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(w, nil))
 	ats := &MemoryATS{}
-	cs := &ContactSync{Client: c, ATS: ats, Logger: logger}
-	h, err := webhooks.NewHandler(secret, webhooks.WithLogger(logger))
-	if err != nil {
-		return err
-	}
-	cs.Register(h)
+	cs := &ContactSync{Client: lv.Client, ATS: ats, Logger: lv.Logger}
+	cs.Register(lv.Handler)
 
-	addr := env("TEXTUS_WEBHOOK_ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	stop := serveInBackground(ln, h)
-	defer stop()
-	logger.Info("serving", "addr", ln.Addr().String(), "path", webhookPath)
-
-	if name, phone := env("PUSH_NAME"), env("PUSH_PHONE"); name != "" && phone != "" {
+	// Once the endpoint serves, push the PUSH_NAME candidate, if any: its
+	// contact.created webhook then finds the endpoint up.
+	push := func(ctx context.Context) error {
+		name, phone := env("PUSH_NAME"), env("PUSH_PHONE")
+		if name == "" || phone == "" {
+			return nil
+		}
 		e164, err := textus.NormalizePhone(phone)
 		if err != nil {
 			return fmt.Errorf("PUSH_PHONE: %w", err)
@@ -204,9 +136,8 @@ func live(ctx context.Context, w io.Writer, env func(string) string) error {
 		if err != nil {
 			return err
 		}
-		logger.Info("pushed a candidate", "contact", ct.ID)
+		lv.Logger.Info("pushed a candidate", "contact", ct.ID)
+		return nil
 	}
-	<-ctx.Done()
-	logger.Info("shutting down")
-	return nil
+	return exampleenv.Serve(ctx, lv.Addr, webhookPath, lv.Handler, lv.Logger, exampleenv.WhileServing(push))
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampletest"
 	"github.com/textus-go/textus/textustest"
 	"github.com/textus-go/textus/webhooks"
 )
@@ -27,21 +26,7 @@ func setup(t *testing.T, fake *textustest.Server) (*textus.Client, *MemoryATS, *
 	c := fake.Client()
 	ats := &MemoryATS{}
 	cs := &ContactSync{Client: c, ATS: ats}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	hook, err := c.Webhooks.Create(context.Background(), &textus.WebhookParams{
-		URL:    "http://" + ln.Addr().String() + webhookPath,
-		Events: []textus.EventType{textus.EventContactCreated},
-	})
-	require.NoError(t, err)
-	h, err := webhooks.NewHandler(hook.Secret)
-	require.NoError(t, err)
-	cs.Register(h)
-	stop := serveInBackground(ln, h)
-	t.Cleanup(func() {
-		fake.Close()
-		stop()
-	})
+	exampletest.StartReceiver(t, fake, c, webhookPath, []textus.EventType{textus.EventContactCreated}, cs.Register)
 	return c, ats, cs
 }
 
@@ -192,7 +177,7 @@ func TestRunLive(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	out := &syncBuffer{}
+	out := &exampletest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(cctx, out, func(k string) string { return env[k] }) }()
 	// Stop once the candidate is pushed.
@@ -207,23 +192,4 @@ func TestRunLive(t *testing.T) {
 
 	delete(env, "TEXTUS_WEBHOOK_SECRET")
 	require.ErrorContains(t, run(ctx, out, func(k string) string { return env[k] }), "TEXTUS_WEBHOOK_SECRET")
-}
-
-// syncBuffer is a bytes.Buffer that the program's goroutines and the test
-// can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

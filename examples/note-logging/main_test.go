@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampletest"
 	"github.com/textus-go/textus/textustest"
 	"github.com/textus-go/textus/webhooks"
 )
@@ -27,21 +27,8 @@ func setup(t *testing.T, fake *textustest.Server) (*textus.Client, *MemoryCRM, *
 	c := fake.Client()
 	crm := &MemoryCRM{}
 	nl := &NoteLogger{Client: c, CRM: crm}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	hook, err := c.Webhooks.Create(context.Background(), &textus.WebhookParams{
-		URL:    "http://" + ln.Addr().String() + webhookPath,
-		Events: []textus.EventType{textus.EventMessageReceived, textus.EventMessageDelivered},
-	})
-	require.NoError(t, err)
-	h, err := webhooks.NewHandler(hook.Secret)
-	require.NoError(t, err)
-	nl.Register(h)
-	stop := serveInBackground(ln, h)
-	t.Cleanup(func() {
-		fake.Close()
-		stop()
-	})
+	events := []textus.EventType{textus.EventMessageReceived, textus.EventMessageDelivered}
+	exampletest.StartReceiver(t, fake, c, webhookPath, events, nl.Register)
 	return c, crm, nl
 }
 

@@ -29,29 +29,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampleenv"
 	"github.com/textus-go/textus/textustest"
-	"github.com/textus-go/textus/webhooks"
 )
 
 const webhookPath = "/webhooks/textus"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "optout-sync:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("optout-sync", run)
 }
 
 func run(ctx context.Context, stdout io.Writer, env func(string) string) error {
@@ -82,25 +71,13 @@ func demo(ctx context.Context, w io.Writer) error {
 	}
 	texter := &Texter{Client: c, Store: store}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	syncer := &Syncer{Client: c, Store: store}
+	events := []textus.EventType{textus.EventContactOptedOut, textus.EventContactOptedIn}
+	stop, err := exampleenv.StartReceiver(ctx, c, webhookPath, events, syncer.Register)
 	if err != nil {
 		return err
 	}
-	hook, err := c.Webhooks.Create(ctx, &textus.WebhookParams{
-		URL:    "http://" + ln.Addr().String() + webhookPath,
-		Events: []textus.EventType{textus.EventContactOptedOut, textus.EventContactOptedIn},
-	})
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("subscribing: %w", err)
-	}
-	h, err := webhooks.NewHandler(hook.Secret)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	(&Syncer{Client: c, Store: store}).Register(h)
-	stopReceiver = serveInBackground(ln, h)
+	stopReceiver = stop
 	step("Subscribed the app's webhook endpoint to contact.opted_out and contact.opted_in.")
 
 	if _, err := texter.Send(ctx, candidate, "Hi Jordan, are you free for a call tomorrow?"); err != nil {
@@ -177,40 +154,10 @@ func stepper(w io.Writer) func(format string, args ...any) {
 	}
 }
 
-// serveInBackground serves h at webhookPath on ln until the returned
-// function is called. Stopping is graceful: deliveries in progress finish
-// (for up to 10 seconds).
-func serveInBackground(ln net.Listener, h http.Handler) (stop func()) {
-	mux := http.NewServeMux()
-	mux.Handle(webhookPath, h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // http.ErrServerClosed once stopped
-	}()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if srv.Shutdown(ctx) != nil {
-			srv.Close()
-		}
-		<-done
-	}
-}
-
 // ---- live ------------------------------------------------------------------
 
 func live(ctx context.Context, w io.Writer, env func(string) string) error {
-	account, secret := env("TEXTUS_ACCOUNT"), env("TEXTUS_WEBHOOK_SECRET")
-	if account == "" || secret == "" {
-		return errors.New("TEXTUS_ACCOUNT and TEXTUS_WEBHOOK_SECRET are required with TEXTUS_TOKEN")
-	}
-	opts := []textus.Option{textus.WithAccount(account)}
-	if base := env("TEXTUS_BASE_URL"); base != "" {
-		opts = append(opts, textus.WithBaseURL(base))
-	}
-	c, err := textus.NewClient(env("TEXTUS_TOKEN"), opts...)
+	lv, err := exampleenv.LoadLive(env, w)
 	if err != nil {
 		return err
 	}
@@ -222,25 +169,6 @@ func live(ctx context.Context, w io.Writer, env func(string) string) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(w, nil))
-	h, err := webhooks.NewHandler(secret, webhooks.WithLogger(logger))
-	if err != nil {
-		return err
-	}
-	(&Syncer{Client: c, Store: store, Logger: logger}).Register(h)
-
-	addr := env("TEXTUS_WEBHOOK_ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	logger.Info("serving", "addr", ln.Addr().String(), "path", webhookPath, "store", path)
-	stop := serveInBackground(ln, h)
-	<-ctx.Done()
-	logger.Info("shutting down")
-	stop()
-	return nil
+	(&Syncer{Client: lv.Client, Store: store, Logger: lv.Logger}).Register(lv.Handler)
+	return exampleenv.Serve(ctx, lv.Addr, webhookPath, lv.Handler, lv.Logger, exampleenv.WithLogAttrs("store", path))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -16,35 +15,20 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampletest"
 	"github.com/textus-go/textus/textustest"
-	"github.com/textus-go/textus/webhooks"
 )
 
 // setup starts a fake TextUs server and the app's webhook endpoint,
 // subscribed to the opt-out events, with a store saved in a temporary file.
 func setup(t *testing.T, opts ...textustest.Option) (*textustest.Server, *FileStore, *Texter) {
 	t.Helper()
-	ctx := context.Background()
 	fake := textustest.NewServer(opts...)
 	c := fake.Client()
 	store, err := OpenFileStore(filepath.Join(t.TempDir(), "optouts.json"))
 	require.NoError(t, err)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	hook, err := c.Webhooks.Create(ctx, &textus.WebhookParams{
-		URL:    "http://" + ln.Addr().String() + webhookPath,
-		Events: []textus.EventType{textus.EventContactOptedOut, textus.EventContactOptedIn},
-	})
-	require.NoError(t, err)
-	h, err := webhooks.NewHandler(hook.Secret)
-	require.NoError(t, err)
-	(&Syncer{Client: c, Store: store}).Register(h)
-	stop := serveInBackground(ln, h)
-	t.Cleanup(func() {
-		fake.Close()
-		stop()
-	})
+	events := []textus.EventType{textus.EventContactOptedOut, textus.EventContactOptedIn}
+	exampletest.StartReceiver(t, fake, c, webhookPath, events, (&Syncer{Client: c, Store: store}).Register)
 	return fake, store, &Texter{Client: c, Store: store}
 }
 

@@ -35,30 +35,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampleenv"
 	"github.com/textus-go/textus/textustest"
 	"github.com/textus-go/textus/webhooks"
 )
 
 const (
 	webhookPath     = "/webhooks/textus"
-	defaultAddr     = ":8080"
 	shutdownTimeout = 10 * time.Second
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "webhook-server:", err)
-		os.Exit(1)
-	}
+	exampleenv.Main("webhook-server", run)
 }
 
 // run serves until ctx is done when TEXTUS_WEBHOOK_SECRET is set, and runs
@@ -69,10 +61,7 @@ func run(ctx context.Context, stdout io.Writer, env func(string) string) error {
 		return demo(ctx, newLogger(stdout, false))
 	}
 	logger := newLogger(stdout, true)
-	addr := env("TEXTUS_WEBHOOK_ADDR")
-	if addr == "" {
-		addr = defaultAddr
-	}
+	addr := exampleenv.ListenAddr(env)
 	app := newApp(logger)
 	h, err := newWebhookHandler(logger, app, secret, env("TEXTUS_WEBHOOK_SECRET_PREVIOUS"))
 	if err != nil {

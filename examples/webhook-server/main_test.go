@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/examples/internal/exampletest"
 	"github.com/textus-go/textus/webhooks"
 )
 
@@ -41,25 +42,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuffer is a bytes.Buffer that the server's goroutines and the test
-// can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func delivery(id, action, body string) []byte {
 	return []byte(fmt.Sprintf(`{"@type":"WebhookDelivery","id":"/integrations/h13Jc5/deliveries/%s",`+
 		`"timestamp":"2024-05-01T12:00:00.000Z","action":%q,"webHook":"/integrations/h13Jc5",`+
@@ -75,13 +57,13 @@ type testServer struct {
 	app    *app
 	hooks  *webhooks.Handler
 	client *http.Client
-	log    *syncBuffer
+	log    *exampletest.SyncBuffer
 	stop   func() error
 }
 
 func startServer(t *testing.T) *testServer {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &exampletest.SyncBuffer{}
 	logger := newLogger(out, false)
 	a := newApp(logger)
 	h, err := newWebhookHandler(logger, a, currentSecret, previousSecret)
@@ -222,7 +204,7 @@ func TestShutdownFinishesDeliveryInProgress(t *testing.T) {
 
 func TestRunDemo(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	out := &syncBuffer{}
+	out := &exampletest.SyncBuffer{}
 	require.NoError(t, run(context.Background(), out, func(string) string { return "" }))
 	got := out.String()
 	for _, want := range []string{
@@ -263,7 +245,7 @@ func TestRunServesUntilSignal(t *testing.T) {
 	}
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	stderr := &syncBuffer{}
+	stderr := &exampletest.SyncBuffer{}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

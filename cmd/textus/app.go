@@ -255,6 +255,19 @@ func (a *app) jsonFlag(fs *flag.FlagSet) {
 const defaultRateLimit = "1000/5m"
 
 // client builds the SDK client from the flags and the environment.
+// noArgs parses the invocation (its flags registered first), refuses
+// positional arguments, and returns a client.
+func (a *app) noArgs(in *invocation) (*textus.Client, error) {
+	pos, err := a.parse(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, usageError(in.path, "unexpected argument %q", pos[0])
+	}
+	return a.client()
+}
+
 // phoneArg parses the invocation (its flags registered first), expects one
 // PHONE argument, and returns it in E.164 form with a client.
 func (a *app) phoneArg(in *invocation) (string, *textus.Client, error) {

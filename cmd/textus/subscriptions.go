@@ -104,14 +104,7 @@ func webhooksList(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
 	limit := in.fs.Int("limit", 0, "stop after `N` subscriptions (0: all)")
-	pos, err := a.parse(in)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError(in.path, "unexpected argument %q", pos[0])
-	}
-	c, err := a.client()
+	c, err := a.noArgs(in)
 	if err != nil {
 		return err
 	}

@@ -140,13 +140,8 @@ func (s *Server) createContact(c *call) result {
 }
 
 func (s *Server) getContact(c *call) result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ct, res, ok := lookup(s.contacts, c, "contact")
-	if !ok {
-		return res
-	}
-	return answer(http.StatusOK, s.wireContact(ct))
+	return getByID(s, c, "contact", func() map[string]*contact { return s.contacts },
+		func(v *contact) any { return s.wireContact(v) })
 }
 
 func (s *Server) updateContact(c *call) result {
@@ -305,13 +300,8 @@ func (s *Server) searchContactPhones(c *call) result {
 // Conversations
 
 func (s *Server) getConversation(c *call) result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cv, res, ok := lookup(s.convs, c, "conversation")
-	if !ok {
-		return res
-	}
-	return answer(http.StatusOK, s.wireConversation(cv, false))
+	return getByID(s, c, "conversation", func() map[string]*conversation { return s.convs },
+		func(v *conversation) any { return s.wireConversation(v, false) })
 }
 
 func (s *Server) conversationByPhone(c *call) result {
@@ -556,13 +546,8 @@ func (s *Server) doSend(c *call, mode sendMode) result {
 }
 
 func (s *Server) getMessage(c *call) result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, res, ok := lookup(s.messages, c, "message")
-	if !ok {
-		return res
-	}
-	return answer(http.StatusOK, s.wireMessage(m))
+	return getByID(s, c, "message", func() map[string]*message { return s.messages },
+		func(v *message) any { return s.wireMessage(v) })
 }
 
 // Opt-outs
@@ -837,4 +822,16 @@ func lookup[T any](m map[string]*T, c *call, kind string) (*T, result, bool) {
 		return nil, errorResult(http.StatusNotFound, "%s %q not found", kind, c.params["id"]), false
 	}
 	return v, result{}, true
+}
+
+// getByID answers a GET of a resource addressed by id: its wire form, or a
+// 404 naming its kind. table is read under s.mu.
+func getByID[T any](s *Server, c *call, kind string, table func() map[string]*T, wire func(*T) any) result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, res, ok := lookup(table(), c, kind)
+	if !ok {
+		return res
+	}
+	return answer(http.StatusOK, wire(v))
 }

@@ -76,18 +76,12 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) it
 	if opts != nil {
 		o = *opts
 	}
-	return pager[*Account]{c: s.client, first: func() (string, error) {
-		return withQuery("/accounts", &o)
-	}}.all(ctx)
+	return newPager[*Account](s.client, epAccountsList, &o).all(ctx)
 }
 
 // Get returns one account by slug ("my_account") or IRI.
 //
 // GET /accounts/:account
 func (s *AccountsService) Get(ctx context.Context, slug string) (*Account, error) {
-	sl, err := resourceSlug("account", "accounts", slug)
-	if err != nil {
-		return nil, err
-	}
-	return call[Account](ctx, s.client, "GET", joinPath("accounts", sl), nil)
+	return call[Account](ctx, s.client, epAccountsGet, nil, slug)
 }

@@ -189,7 +189,7 @@ func TestPOSTNeverResentAfterItMayHaveArrived(t *testing.T) {
 			assert.True(t, errors.Is(err, ErrOutcomeUnknown), "outcome unknown: %v", err)
 			assert.Equal(t, 1, mt.GetTotalCallCount(), "a POST that may have arrived is never re-sent")
 			assert.Contains(t, err.Error(), "outcome unknown")
-			assert.Contains(t, logs.String(), retry.ReasonMaySent)
+			assert.Contains(t, logs.String(), retry.ReasonMaybeSent)
 			var apiErr *APIError
 			if errors.As(err, &apiErr) {
 				assert.Equal(t, "POST", apiErr.Method)
@@ -451,10 +451,15 @@ func TestRateStateAndPacing(t *testing.T) {
 	other := c.ForAccount("other")
 	assert.Equal(t, Rate{Limit: 1000, Remaining: 0, Reset: time.Unix(reset, 0)}, other.Rate(), "copies share rate state")
 	// The next request (from any copy) is held until the window resets.
-	wait := other.core.pacer.Reserve(c.core.retryWaitMax)
+	wait := other.core.block.remaining(time.Now())
 	assert.Greater(t, wait, 20*time.Second)
 	assert.LessOrEqual(t, wait, 30*time.Second)
-	assert.Equal(t, 5*time.Second, c.core.pacer.Reserve(5*time.Second), "capped at the max retry wait")
+	// A later response from the same window does not lift the block; one
+	// from the next window does.
+	c.core.block.observe(Rate{Limit: 1000, Remaining: 5, Reset: time.Unix(reset-300, 0)})
+	assert.Greater(t, c.core.block.remaining(time.Now()), 20*time.Second, "a late answer of an earlier window")
+	c.core.block.observe(Rate{Limit: 1000, Remaining: 999, Reset: time.Unix(reset+300, 0)})
+	assert.Zero(t, c.core.block.remaining(time.Now()), "the next window lifts the block")
 }
 
 func TestForAccountAndNoAccount(t *testing.T) {

@@ -171,20 +171,13 @@ func (s *ContactsService) pager(opts *ContactListOptions) pager[*Contact] {
 	if opts != nil {
 		o = *opts
 	}
-	return pager[*Contact]{c: s.client, first: func() (string, error) {
-		if strings.TrimSpace(o.Query) == "" {
-			return s.client.accountPath("contacts")
-		}
-		filter := o.Filter
-		if filter == "" {
-			filter = "all"
-		}
-		p, err := s.client.accountPath("contact_filters", filter, "contacts")
-		if err != nil {
-			return "", err
-		}
-		return withQuery(p, &o)
-	}}
+	if strings.TrimSpace(o.Query) == "" {
+		return newPager[*Contact](s.client, epContactsList, nil)
+	}
+	if o.Filter == "" {
+		o.Filter = "all"
+	}
+	return newPager[*Contact](s.client, epContactsSearch, &o, o.Filter)
 }
 
 // List iterates over the account's contacts, or over the contacts matching
@@ -247,29 +240,19 @@ func (s *ContactsService) FindByPhone(ctx context.Context, phone string) (*Conta
 // GET /:account/contact_phones?q=
 // (https://apidocs.next.textus.com/docs/contact_phones/index/).
 func (s *ContactsService) SearchPhones(ctx context.Context, q string) iter.Seq2[*ContactPhone, error] {
-	return pager[*ContactPhone]{c: s.client, first: func() (string, error) {
-		if strings.TrimSpace(q) == "" {
-			return "", errors.New("textus: empty search query")
-		}
-		p, err := s.client.accountPath("contact_phones")
-		if err != nil {
-			return "", err
-		}
-		return withQuery(p, struct {
-			Q string `url:"q"`
-		}{q})
-	}}.all(ctx)
+	if strings.TrimSpace(q) == "" {
+		return errSeq[*ContactPhone](errors.New("textus: empty search query"))
+	}
+	return newPager[*ContactPhone](s.client, epContactPhonesSearch, struct {
+		Q string `url:"q"`
+	}{q}).all(ctx)
 }
 
 // Get returns one contact by IRI ("/contacts/DQeeO69") or slug.
 //
 // GET /contacts/:contact (https://apidocs.next.textus.com/docs/contacts/get/).
 func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, error) {
-	slug, err := resourceSlug("contact", "contacts", id)
-	if err != nil {
-		return nil, err
-	}
-	return call[Contact](ctx, s.client, "GET", joinPath("contacts", slug), nil)
+	return call[Contact](ctx, s.client, epContactsGet, nil, id)
 }
 
 // Create creates a contact in the client's account. It is a POST: if it
@@ -281,11 +264,7 @@ func (s *ContactsService) Create(ctx context.Context, p *ContactParams) (*Contac
 	if err := p.validate(true); err != nil {
 		return nil, err
 	}
-	path, err := s.client.accountPath("contacts")
-	if err != nil {
-		return nil, err
-	}
-	return call[Contact](ctx, s.client, "POST", path, p)
+	return call[Contact](ctx, s.client, epContactsCreate, p)
 }
 
 // Update changes a contact; fields left empty in p are not sent. Phones,
@@ -296,22 +275,12 @@ func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParam
 	if err := p.validate(false); err != nil {
 		return nil, err
 	}
-	slug, err := resourceSlug("contact", "contacts", id)
-	if err != nil {
-		return nil, err
-	}
-	return call[Contact](ctx, s.client, "PUT", joinPath("contacts", slug), p)
+	return call[Contact](ctx, s.client, epContactsUpdate, p, id)
 }
 
 // Conversations iterates over a contact's conversations (across accounts).
 //
 // GET /contacts/:contact/conversations (https://apidocs.next.textus.com/docs/contacts/conversations).
 func (s *ContactsService) Conversations(ctx context.Context, id string) iter.Seq2[*Conversation, error] {
-	return pager[*Conversation]{c: s.client, first: func() (string, error) {
-		slug, err := resourceSlug("contact", "contacts", id)
-		if err != nil {
-			return "", err
-		}
-		return joinPath("contacts", slug, "conversations"), nil
-	}}.all(ctx)
+	return newPager[*Conversation](s.client, epContactsConversations, nil, id).all(ctx)
 }

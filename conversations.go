@@ -86,11 +86,7 @@ type ConversationsService service
 //
 // GET /conversations/:conversation (https://apidocs.next.textus.com/docs/conversations/get).
 func (s *ConversationsService) Get(ctx context.Context, id string) (*Conversation, error) {
-	slug, err := resourceSlug("conversation", "conversations", id)
-	if err != nil {
-		return nil, err
-	}
-	return call[Conversation](ctx, s.client, "GET", joinPath("conversations", slug), nil)
+	return call[Conversation](ctx, s.client, epConversationsGet, nil, id)
 }
 
 // GetByPhone returns the account's conversation with a contact number
@@ -103,21 +99,13 @@ func (s *ConversationsService) GetByPhone(ctx context.Context, phone string) (*C
 	if err != nil {
 		return nil, err
 	}
-	path, err := s.client.accountPath("conversations", e164)
-	if err != nil {
-		return nil, err
-	}
-	return call[Conversation](ctx, s.client, "GET", path, nil)
+	return call[Conversation](ctx, s.client, epConversationsByPhone, nil, e164)
 }
 
 func (s *ConversationsService) timeline(id string) pager[*Message] {
-	return pager[*Message]{c: s.client, decode: decodeTimelineItem, first: func() (string, error) {
-		slug, err := resourceSlug("conversation", "conversations", id)
-		if err != nil {
-			return "", err
-		}
-		return joinPath("conversations", slug, "timeline"), nil
-	}}
+	p := newPager[*Message](s.client, epConversationsTimeline, nil, id)
+	p.decode = decodeTimelineItem
+	return p
 }
 
 // decodeTimelineItem keeps the Messages of a timeline and skips its other
@@ -172,22 +160,12 @@ func (s *ConversationsService) List(ctx context.Context, opts *ConversationListO
 	if o.Filter == "" {
 		o.Filter = "active"
 	}
-	return pager[*Conversation]{c: s.client, first: func() (string, error) {
-		p, err := s.client.accountPath("conversation_filters", o.Filter, "conversations")
-		if err != nil {
-			return "", err
-		}
-		return withQuery(p, &o)
-	}}.all(ctx)
+	return newPager[*Conversation](s.client, epConversationsList, &o, o.Filter).all(ctx)
 }
 
 // MarkRead marks a conversation read for the token's user.
 //
 // PUT /conversations/:conversation/read (https://apidocs.next.textus.com/docs/conversations/read).
 func (s *ConversationsService) MarkRead(ctx context.Context, id string) (*Conversation, error) {
-	slug, err := resourceSlug("conversation", "conversations", id)
-	if err != nil {
-		return nil, err
-	}
-	return call[Conversation](ctx, s.client, "PUT", joinPath("conversations", slug, "read"), nil)
+	return call[Conversation](ctx, s.client, epConversationsRead, nil, id)
 }

@@ -215,7 +215,7 @@ type transportError struct {
 }
 
 func (e *transportError) Error() string {
-	msg := "textus: " + e.method + " " + e.url + ": " + e.err.Error()
+	msg := "textus: " + e.method + " " + e.url + ": " + unprefixed(e.err)
 	if e.unknown {
 		msg += " (outcome unknown: the request may have reached TextUs and was not re-sent)"
 	}
@@ -227,3 +227,50 @@ func (e *transportError) Unwrap() error { return e.err }
 func (e *transportError) Is(target error) bool {
 	return target == ErrOutcomeUnknown && e.unknown
 }
+
+// accountError is the error of an account-scoped call on a client made by
+// ForAccount with a slug it refused: it names the slug and matches
+// ErrNoAccount.
+type accountError struct {
+	slug  string
+	cause error
+}
+
+func (e *accountError) Error() string {
+	return fmt.Sprintf("textus: no account: ForAccount(%q) refused the slug: %s", e.slug, unprefixed(e.cause))
+}
+
+func (e *accountError) Is(target error) bool { return target == ErrNoAccount }
+
+func (e *accountError) Unwrap() error { return e.cause }
+
+// unprefixed renders an error of this package without its "textus: "
+// prefix, for nesting in another error's text.
+func unprefixed(err error) string {
+	return strings.TrimPrefix(err.Error(), "textus: ")
+}
+
+// notSentError is a call that the Pacer ended before its request was sent.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return "textus: not sent: " + unprefixed(e.err) }
+
+func (e *notSentError) Unwrap() error { return e.err }
+
+// isNotSent reports whether err ended a call before anything was sent.
+func isNotSent(err error) bool {
+	var ns *notSentError
+	return errors.As(err, &ns)
+}
+
+// contextError puts an error of this package in context ("recipient",
+// "sender (From)") while keeping it matchable with errors.Is and its text to
+// one "textus: " prefix.
+type contextError struct {
+	context string
+	err     error
+}
+
+func (e *contextError) Error() string { return "textus: " + e.context + ": " + unprefixed(e.err) }
+
+func (e *contextError) Unwrap() error { return e.err }

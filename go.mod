@@ -1,6 +1,6 @@
 module github.com/textus-go/textus
 
-go 1.23
+go 1.24.0
 
 require (
 	github.com/google/go-querystring v1.1.0
@@ -8,6 +8,7 @@ require (
 	github.com/jarcoal/httpmock v1.4.0
 	github.com/stretchr/testify v1.10.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.14.0
 )
 
 require (

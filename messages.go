@@ -152,56 +152,65 @@ type SendMessageParams struct {
 	SavedReply string
 }
 
+// sendBody is the JSON body of every send and schedule request.
 type sendBody struct {
-	To any `json:"to"`
-	// Body is the message text.
-	Body        string `json:"body"`
-	From        string `json:"from,omitempty"`
-	Email       string `json:"email,omitempty"`
-	SavedReply  string `json:"saved_reply,omitempty"`
-	ScheduledAt string `json:"scheduled_at,omitempty"`
+	To          recipients `json:"to"`
+	Body        string     `json:"body"`
+	From        string     `json:"from,omitempty"`
+	Email       string     `json:"email,omitempty"`
+	SavedReply  string     `json:"saved_reply,omitempty"`
+	ScheduledAt string     `json:"scheduled_at,omitempty"`
 }
 
-// build validates a send and returns its path and body. Every check runs
-// before anything is sent.
-func (s *MessagesService) build(to []string, body, from, email, savedReply string) (string, *sendBody, error) {
-	if strings.TrimSpace(body) == "" {
-		return "", nil, errors.New("textus: message body is empty")
+// recipients is the "to" of a send. One number is sent as a string, as the
+// API's single-recipient examples do; a list (SendMany) is sent as an
+// array, even of one number.
+type recipients struct {
+	numbers []string
+	list    bool
+}
+
+func (r recipients) MarshalJSON() ([]byte, error) {
+	if !r.list && len(r.numbers) == 1 {
+		return json.Marshal(r.numbers[0])
+	}
+	return json.Marshal(r.numbers)
+}
+
+// newSendBody checks and normalises what every send has in common: the
+// text, the recipients and, to send without an account, From or Email. It
+// returns the endpoint to post to. Every check runs before anything is sent.
+func newSendBody(to []string, list bool, text, from, email string) (*sendBody, *endpoint, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil, errors.New("textus: message body is empty")
 	}
 	if len(to) == 0 {
-		return "", nil, errors.New("textus: message has no recipient")
+		return nil, nil, errors.New("textus: message has no recipient")
 	}
-	nums := make([]string, len(to))
+	b := &sendBody{Body: text, To: recipients{numbers: make([]string, len(to)), list: list}}
 	for i, t := range to {
 		n, err := NormalizePhone(t)
 		if err != nil {
-			return "", nil, fmt.Errorf("textus: recipient: %w", err)
+			return nil, nil, &contextError{"recipient", err}
 		}
-		nums[i] = n
-	}
-	b := &sendBody{Body: body, SavedReply: savedReply}
-	if len(nums) == 1 {
-		b.To = nums[0]
-	} else {
-		b.To = nums
+		b.To.numbers[i] = n
 	}
 	switch {
 	case strings.TrimSpace(from) != "":
 		n, err := NormalizePhone(from)
 		if err != nil {
-			return "", nil, fmt.Errorf("textus: from: %w", err)
+			return nil, nil, &contextError{"sender (From)", err}
 		}
 		b.From = n
-		return "/messages", b, nil
+		return b, epMessagesSendNoAccount, nil
 	case strings.TrimSpace(email) != "":
 		if !strings.Contains(email, "@") {
-			return "", nil, fmt.Errorf("textus: invalid sender email %q", email)
+			return nil, nil, fmt.Errorf("textus: invalid sender email %q", email)
 		}
 		b.Email = strings.TrimSpace(email)
-		return "/messages", b, nil
+		return b, epMessagesSendNoAccount, nil
 	}
-	path, err := s.client.accountPath("messages")
-	return path, b, err
+	return b, epMessagesSend, nil
 }
 
 // Send texts one recipient and returns the created message. With From or
@@ -228,21 +237,27 @@ func (s *MessagesService) Send(ctx context.Context, p *SendMessageParams) (*Mess
 	if strings.TrimSpace(p.To) == "" {
 		return nil, errors.New("textus: message has no recipient")
 	}
-	path, body, err := s.build([]string{p.To}, p.Body, p.From, p.Email, p.SavedReply)
+	b, ep, err := newSendBody([]string{p.To}, false, p.Body, p.From, p.Email)
 	if err != nil {
 		return nil, err
 	}
-	return s.post(ctx, path, body)
+	b.SavedReply = p.SavedReply
+	return s.post(ctx, ep, b)
 }
 
-func (s *MessagesService) post(ctx context.Context, path string, body *sendBody) (*Message, error) {
+// post sends a single-recipient send or schedule and returns its message.
+func (s *MessagesService) post(ctx context.Context, ep *endpoint, b *sendBody) (*Message, error) {
+	path, err := ep.path(s.client)
+	if err != nil {
+		return nil, err
+	}
 	m := new(Message)
-	resp, err := s.client.do(ctx, "POST", path, body, m)
+	resp, err := s.client.do(ctx, ep, path, b, m)
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode == 202 && m.ID == "" {
-		m.Body, m.Direction = body.Body, DirectionOut
+		m.Body, m.Direction = b.Body, DirectionOut
 	}
 	return m, nil
 }
@@ -267,14 +282,15 @@ func (s *MessagesService) SendMany(ctx context.Context, p *SendManyParams) error
 	if p == nil {
 		return errors.New("textus: nil *SendManyParams")
 	}
-	path, body, err := s.build(p.To, p.Body, p.From, p.Email, "")
+	b, ep, err := newSendBody(p.To, true, p.Body, p.From, p.Email)
 	if err != nil {
 		return err
 	}
-	if len(p.To) == 1 {
-		body.To = []string{body.To.(string)}
+	path, err := ep.path(s.client)
+	if err != nil {
+		return err
 	}
-	_, err = s.client.do(ctx, "POST", path, body, nil)
+	_, err = s.client.do(ctx, ep, path, b, nil)
 	return err
 }
 
@@ -305,30 +321,17 @@ func (s *MessagesService) Schedule(ctx context.Context, p *ScheduleMessageParams
 	if strings.TrimSpace(p.To) == "" {
 		return nil, errors.New("textus: message has no recipient")
 	}
-	_, body, err := s.build([]string{p.To}, p.Body, "", "", "")
+	b, _, err := newSendBody([]string{p.To}, false, p.Body, p.From, "")
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(p.From) != "" {
-		if body.From, err = NormalizePhone(p.From); err != nil {
-			return nil, fmt.Errorf("textus: from: %w", err)
-		}
-	}
-	body.ScheduledAt = p.At.UTC().Format(time.RFC3339)
-	path, err := s.client.accountPath("messages", "schedule")
-	if err != nil {
-		return nil, err
-	}
-	return s.post(ctx, path, body)
+	b.ScheduledAt = p.At.UTC().Format(time.RFC3339)
+	return s.post(ctx, epMessagesSchedule, b)
 }
 
 // Get returns one message by IRI ("/messages/QNDkpL") or slug.
 //
 // GET /messages/:message (https://apidocs.next.textus.com/docs/messages/get).
 func (s *MessagesService) Get(ctx context.Context, id string) (*Message, error) {
-	slug, err := resourceSlug("message", "messages", id)
-	if err != nil {
-		return nil, err
-	}
-	return call[Message](ctx, s.client, "GET", joinPath("messages", slug), nil)
+	return call[Message](ctx, s.client, epMessagesGet, nil, id)
 }

@@ -22,6 +22,10 @@ const (
 	// per API token.
 	DefaultRateLimit  = 1000
 	DefaultRatePeriod = 5 * time.Minute
+	// DefaultMaxResponseBytes caps the body of a successful response (8 MiB,
+	// some forty times the largest page TextUs sends); see
+	// WithMaxResponseBytes.
+	DefaultMaxResponseBytes int64 = 8 << 20
 )
 
 // Option configures a Client. Options validate their values: NewClient
@@ -39,6 +43,10 @@ type config struct {
 	ratePer      time.Duration
 	logger       *slog.Logger
 	userAgent    string
+	maxBody      int64
+	pacer        Pacer
+	pacerSet     bool
+	observers    []Observer
 }
 
 // WithBaseURL sets the API root (default https://next.textus.com). It must
@@ -119,16 +127,16 @@ func WithMaxRetries(n int) Option {
 }
 
 // WithRetryWait sets the bounds of the exponential backoff between retries
-// (full jitter), default 500ms and 30s. max is also the longest wait the SDK
+// (full jitter), default 500ms and 30s. waitMax is also the longest wait the SDK
 // accepts from Retry-After or X-RateLimit-Reset; when the server asks for
 // longer, the call fails with ErrRateLimited instead of sleeping.
-// min must be positive and not above max.
-func WithRetryWait(min, max time.Duration) Option {
+// waitMin must be positive and not above waitMax.
+func WithRetryWait(waitMin, waitMax time.Duration) Option {
 	return func(c *config) error {
-		if min <= 0 || max < min {
-			return fmt.Errorf("textus: WithRetryWait: need 0 < min <= max, got %v and %v", min, max)
+		if waitMin <= 0 || waitMax < waitMin {
+			return fmt.Errorf("textus: WithRetryWait(%v, %v): need 0 < min <= max", waitMin, waitMax)
 		}
-		c.retryWaitMin, c.retryWaitMax = min, max
+		c.retryWaitMin, c.retryWaitMax = waitMin, waitMax
 		return nil
 	}
 }
@@ -176,15 +184,46 @@ func WithUserAgent(product string) Option {
 	}
 }
 
-func accountSlug(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "/accounts/")
-	s = strings.Trim(s, "/")
-	if s == "" {
-		return "", errors.New("textus: empty account slug")
+// WithPacer replaces the local pacer of WithRateLimit with p, e.g. one
+// that several processes share through a common store so that they keep to
+// one budget together (package textusredis). A nil Pacer is an error. The
+// server's own X-RateLimit-Remaining: 0 rule applies whatever the Pacer
+// (see Pacer).
+func WithPacer(p Pacer) Option {
+	return func(c *config) error {
+		if p == nil {
+			return errors.New("textus: WithPacer: nil Pacer (use WithRateLimit(0, 0) to turn pacing off)")
+		}
+		c.pacer, c.pacerSet = p, true
+		return nil
 	}
-	if strings.ContainsAny(s, "/?# \t\r\n") {
-		return "", fmt.Errorf("textus: invalid account slug %q", s)
+}
+
+// WithObserver adds an Observer that watches every API call: package
+// textusotel uses it for OpenTelemetry traces and metrics. It may be given
+// several times; the observers are called in that order. A nil Observer is
+// an error.
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		if o == nil {
+			return errors.New("textus: WithObserver: nil Observer")
+		}
+		c.observers = append(c.observers, o)
+		return nil
 	}
-	return s, nil
+}
+
+// WithMaxResponseBytes caps the body of a successful response that the
+// client reads and decodes (default DefaultMaxResponseBytes, 8 MiB). A
+// larger body fails the call with an error that says so, and memory stays
+// bounded by the cap whatever the server sends. Error bodies are read
+// through a separate 64 KiB cap. n must be positive.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("textus: WithMaxResponseBytes(%d): the cap must be positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
 }

@@ -112,23 +112,17 @@ func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter
 		o.Query = strings.TrimSpace(opts.Query)
 		o.Exact = append([]string(nil), opts.Exact...)
 	}
-	return pager[*OptOut]{c: s.client, first: func() (string, error) {
-		if o.Query != "" && len(o.Query) < 3 {
-			return "", fmt.Errorf("textus: opt-out query %q is shorter than 3 characters", o.Query)
-		}
-		for i, e := range o.Exact {
-			n, err := NormalizePhone(e)
-			if err != nil {
-				return "", err
-			}
-			o.Exact[i] = n
-		}
-		p, err := s.client.accountPath("opt_outs")
+	if o.Query != "" && len(o.Query) < 3 {
+		return errSeq[*OptOut](fmt.Errorf("textus: opt-out query %q is shorter than 3 characters", o.Query))
+	}
+	for i, e := range o.Exact {
+		n, err := NormalizePhone(e)
 		if err != nil {
-			return "", err
+			return errSeq[*OptOut](err)
 		}
-		return withQuery(p, &o)
-	}}.all(ctx)
+		o.Exact[i] = n
+	}
+	return newPager[*OptOut](s.client, epOptOutsList, &o).all(ctx)
 }
 
 // Get returns the opt-out recorded for a number, or an error matching
@@ -137,7 +131,7 @@ func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter
 //
 // GET /:account/opt_outs/:phone_number (https://apidocs.next.textus.com/docs/opt_outs/show).
 func (s *OptOutsService) Get(ctx context.Context, phone string) (*OptOut, error) {
-	o, err := s.call(ctx, "GET", phone)
+	o, err := s.call(ctx, epOptOutsGet, phone)
 	if err != nil {
 		return nil, err
 	}
@@ -153,24 +147,16 @@ func (s *OptOutsService) Get(ctx context.Context, phone string) (*OptOut, error)
 //
 // PUT /:account/opt_outs/:phone_number (https://apidocs.next.textus.com/docs/opt_outs/update).
 func (s *OptOutsService) Create(ctx context.Context, phone string) (*OptOut, error) {
-	return s.call(ctx, "PUT", phone)
+	return s.call(ctx, epOptOutsCreate, phone)
 }
 
-// call sends method to /:account/opt_outs/:phone_number.
-func (s *OptOutsService) call(ctx context.Context, method, phone string) (*OptOut, error) {
+// call sends a request to ep, /:account/opt_outs/:phone_number.
+func (s *OptOutsService) call(ctx context.Context, ep *endpoint, phone string) (*OptOut, error) {
 	pp, err := optOutPathPhone(phone)
 	if err != nil {
 		return nil, err
 	}
-	path, err := s.client.accountPath("opt_outs", pp)
-	if err != nil {
-		return nil, err
-	}
-	o := new(OptOut)
-	if _, err := s.client.do(ctx, method, path, nil, o); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return call[OptOut](ctx, s.client, ep, nil, pp)
 }
 
 // IsOptedOut reports whether a number has an opt-out. Any error other than

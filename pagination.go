@@ -27,13 +27,13 @@ type Page[T any] struct {
 // HasNext reports whether another page follows.
 func (p *Page[T]) HasNext() bool { return p != nil && p.NextCursor != "" }
 
-// fetchPage GETs one collection page at link. With a nil decode, members
-// are decoded straight into T; otherwise each member is decoded by decode,
-// which may skip it by returning ok=false (mixed collections).
-func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(json.RawMessage) (T, bool, error)) (*Page[T], error) {
+// fetchPage GETs one collection page of ep at link. With a nil decode,
+// members are decoded straight into T; otherwise each member is decoded by
+// decode, which may skip it by returning ok=false (mixed collections).
+func fetchPage[T any](ctx context.Context, c *Client, ep *endpoint, link string, decode func(json.RawMessage) (T, bool, error)) (*Page[T], error) {
 	if decode == nil {
 		var coll jsonld.Collection[T]
-		if _, err := c.do(ctx, "GET", link, nil, &coll); err != nil {
+		if _, err := c.do(ctx, ep, link, nil, &coll); err != nil {
 			return nil, err
 		}
 		items := coll.Members[:0]
@@ -45,7 +45,7 @@ func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(j
 		return &Page[T]{Items: items, TotalItems: coll.TotalItems, NextCursor: coll.Next()}, nil
 	}
 	var coll jsonld.Collection[json.RawMessage]
-	if _, err := c.do(ctx, "GET", link, nil, &coll); err != nil {
+	if _, err := c.do(ctx, ep, link, nil, &coll); err != nil {
 		return nil, err
 	}
 	p := &Page[T]{TotalItems: coll.TotalItems, Items: make([]T, 0, len(coll.Members))}
@@ -65,15 +65,6 @@ func fetchPage[T any](ctx context.Context, c *Client, link string, decode func(j
 	return p, nil
 }
 
-// call sends one request and decodes the response into a new T.
-func call[T any](ctx context.Context, c *Client, method, path string, body any) (*T, error) {
-	v := new(T)
-	if _, err := c.do(ctx, method, path, body, v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
 // isZero reports whether v is its type's zero value (a nil pointer for the
 // resource pointer types pages hold).
 func isZero[T any](v T) bool {
@@ -91,11 +82,25 @@ func decodeInto[T any](raw json.RawMessage) (*T, bool, error) {
 }
 
 // pager builds the first link lazily (so argument errors surface on the
-// first step, like any other error) and walks view.next.
+// first step, like any other error) and walks view.next. Every page is a
+// call to ep.
 type pager[T any] struct {
 	c      *Client
+	ep     *endpoint
 	first  func() (string, error)
 	decode func(json.RawMessage) (T, bool, error)
+}
+
+// newPager returns a pager whose first page is ep's path for args, with the
+// query encoded from opts (a go-querystring struct, or nil).
+func newPager[T any](c *Client, ep *endpoint, opts any, args ...string) pager[T] {
+	return pager[T]{c: c, ep: ep, first: func() (string, error) {
+		p, err := ep.path(c, args...)
+		if err != nil {
+			return "", err
+		}
+		return withQuery(p, opts)
+	}}
 }
 
 // page fetches the page at cursor, or the first page when cursor is "".
@@ -107,7 +112,7 @@ func (p pager[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 			return nil, err
 		}
 	}
-	return fetchPage(ctx, p.c, link, p.decode)
+	return fetchPage(ctx, p.c, p.ep, link, p.decode)
 }
 
 // all is a lazy iterator over every item of every page: nothing is fetched
@@ -124,7 +129,7 @@ func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 		var seen visited
 		seen.visit(p.c, link)
 		for {
-			pg, err := fetchPage(ctx, p.c, link, p.decode)
+			pg, err := fetchPage(ctx, p.c, p.ep, link, p.decode)
 			if err != nil {
 				yield(zero, err)
 				return

@@ -1,6 +1,8 @@
-// Package retry holds the SDK's retry policy: an ordered list of decisions,
-// each with a reason that the client logs, full-jitter exponential backoff,
-// and Retry-After parsing.
+// Package retry holds the SDK's retry policy: Decide, the one function that
+// decides whether an attempt is retried (an ordered list of rules, each with
+// a reason that the client logs), Backoff, the wait before the next attempt
+// (full-jitter exponential, or the server's Retry-After), and Retry-After
+// parsing.
 package retry
 
 import (
@@ -23,19 +25,35 @@ const (
 	ReasonWaitTooLong       = "server asked to wait longer than the maximum retry wait"
 	ReasonRateLimited       = "rate limited (429): the server refused before acting"
 	ReasonIdempotentFailure = "idempotent method after a transient failure"
-	ReasonMaySent           = "not idempotent and the request may have reached the server"
-	ReasonNotRetryable      = "status is not retryable"
+	ReasonMaybeSent         = "not idempotent and the request may have reached the server"
+	ReasonStopped           = "the request cannot be repeated"
 )
 
 // Decision is the outcome of Decide.
 type Decision struct {
-	Retry  bool
+	// Retry reports whether another attempt follows.
+	Retry bool
+	// Reason says why, in words for a log line.
 	Reason string
 	// MaybeSent is true when a non-idempotent request stopped after an
 	// attempt that may have reached the server (transport error after the
 	// connection was made, or a 408/5xx response): its outcome is unknown.
 	MaybeSent bool
+	// RetryAfter is the wait the response asked for in its Retry-After
+	// header; HasRetryAfter reports whether it had one.
+	RetryAfter    time.Duration
+	HasRetryAfter bool
 }
+
+// StopError marks a transport error after which no attempt may follow and
+// that says nothing about the server having acted, such as a redirect the
+// client refused to follow. Decide stops on it without MaybeSent.
+type StopError struct{ Err error }
+
+func (e *StopError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *StopError) Unwrap() error { return e.Err }
 
 // Input is what Decide looks at for one attempt.
 type Input struct {
@@ -71,36 +89,59 @@ func TransientStatus(code int) bool {
 }
 
 // Decide applies the retry list in order:
-// final response -> context done -> attempts exhausted -> request never sent
-// (any method) -> Retry-After beyond the max wait (stop) -> 429 (any method)
-// -> idempotent method on 408/500/502/503/504 or a transport error ->
-// otherwise stop.
+// final response -> context done -> attempts exhausted -> a stop error ->
+// request never sent (any method) -> Retry-After beyond the max wait (stop)
+// -> 429 (any method) -> idempotent method on 408/500/502/503/504 or a
+// transport error -> otherwise stop.
+//
+// Independently of whether it retries, it reports MaybeSent for a request
+// that is not idempotent whose attempt may have reached the server: a
+// transport error other than a failed connection, or a 408 or 5xx answer.
 func Decide(in Input) Decision {
+	d := Decision{MaybeSent: maybeSent(in)}
+	if in.Resp != nil {
+		d.RetryAfter, d.HasRetryAfter = RetryAfter(in.Resp, in.Now)
+	}
+	var stop *StopError
 	failed := in.Err != nil || (in.Resp != nil && TransientStatus(in.Resp.StatusCode))
-	maybeSent := !Idempotent(in.Method) && failed && !NeverSent(in.Err) &&
-		(in.Resp == nil || in.Resp.StatusCode != http.StatusTooManyRequests)
 	switch {
 	case !failed:
-		return Decision{Reason: ReasonDone}
+		d.Reason = ReasonDone
 	case in.Ctx != nil && in.Ctx.Err() != nil:
-		return Decision{Reason: ReasonContextDone, MaybeSent: maybeSent}
+		d.Reason = ReasonContextDone
 	case in.Attempt >= in.MaxRetries:
-		return Decision{Reason: ReasonExhausted, MaybeSent: maybeSent}
-	case in.Err != nil && NeverSent(in.Err):
-		return Decision{Retry: true, Reason: ReasonNeverSent}
+		d.Reason = ReasonExhausted
+	case errors.As(in.Err, &stop):
+		d.Reason = ReasonStopped
+	case NeverSent(in.Err):
+		d.Retry, d.Reason = true, ReasonNeverSent
+	case d.HasRetryAfter && d.RetryAfter > in.MaxWait:
+		d.Reason = ReasonWaitTooLong
+	case in.Resp != nil && in.Resp.StatusCode == http.StatusTooManyRequests:
+		d.Retry, d.Reason = true, ReasonRateLimited
+	case Idempotent(in.Method):
+		d.Retry, d.Reason = true, ReasonIdempotentFailure
+	default:
+		d.Reason = ReasonMaybeSent
 	}
-	if in.Resp != nil {
-		if d, ok := RetryAfter(in.Resp, in.Now); ok && d > in.MaxWait {
-			return Decision{Reason: ReasonWaitTooLong, MaybeSent: maybeSent}
-		}
-		if in.Resp.StatusCode == http.StatusTooManyRequests {
-			return Decision{Retry: true, Reason: ReasonRateLimited}
-		}
-	}
+	return d
+}
+
+// maybeSent reports whether a request that is not idempotent may have been
+// acted on by the server in the attempt described by in.
+func maybeSent(in Input) bool {
 	if Idempotent(in.Method) {
-		return Decision{Retry: true, Reason: ReasonIdempotentFailure}
+		return false
 	}
-	return Decision{Reason: ReasonMaySent, MaybeSent: maybeSent}
+	if in.Err != nil {
+		var stop *StopError
+		return !NeverSent(in.Err) && !errors.As(in.Err, &stop)
+	}
+	if in.Resp == nil {
+		return false
+	}
+	code := in.Resp.StatusCode
+	return code >= 500 || code == http.StatusRequestTimeout
 }
 
 // NeverSent reports whether err proves the request never left this
@@ -158,30 +199,23 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // Backoff returns the wait before retry number attempt+1: the response's
-// Retry-After when present (capped at max), else a full-jitter exponential
-// wait, uniform in [min, min(max, min*2^attempt)].
-func Backoff(min, max time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
+// Retry-After when present (capped at hi), else a full-jitter exponential
+// wait, uniform in [lo, min(hi, lo*2^attempt)].
+func Backoff(lo, hi time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
 	if d, ok := RetryAfter(resp, now); ok {
-		if d > max {
-			d = max
-		}
-		return d
+		return min(d, hi)
 	}
-	if min <= 0 {
-		min = time.Millisecond
+	if lo <= 0 {
+		lo = time.Millisecond
 	}
-	if max < min {
-		max = min
-	}
-	ceiling := min
-	for i := 0; i < attempt && ceiling < max; i++ {
+	hi = max(hi, lo)
+	ceiling := lo
+	for i := 0; i < attempt && ceiling < hi; i++ {
 		ceiling *= 2
 	}
-	if ceiling > max {
-		ceiling = max
+	ceiling = min(ceiling, hi)
+	if ceiling == lo {
+		return lo
 	}
-	if ceiling == min {
-		return min
-	}
-	return min + time.Duration(rand.Int64N(int64(ceiling-min)+1))
+	return lo + time.Duration(rand.Int64N(int64(ceiling-lo)+1))
 }

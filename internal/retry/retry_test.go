@@ -62,12 +62,15 @@ func TestDecideOrder(t *testing.T) {
 		{"DELETE 504", bg, "DELETE", 0, resp(504, ""), nil, true, ReasonIdempotentFailure, false},
 		{"GET 408", bg, "GET", 0, resp(408, ""), nil, true, ReasonIdempotentFailure, false},
 		{"GET reset", bg, "GET", 0, nil, resetErr, true, ReasonIdempotentFailure, false},
-		{"POST reset", bg, "POST", 0, nil, resetErr, false, ReasonMaySent, true},
-		{"POST 500", bg, "POST", 0, resp(500, ""), nil, false, ReasonMaySent, true},
-		{"POST 503 with short Retry-After", bg, "POST", 0, resp(503, "1"), nil, false, ReasonMaySent, true},
-		{"POST 408", bg, "POST", 0, resp(408, ""), nil, false, ReasonMaySent, true},
-		{"PATCH reset", bg, "PATCH", 0, nil, resetErr, false, ReasonMaySent, true},
-		{"POST 501 is final", bg, "POST", 0, resp(501, ""), nil, false, ReasonDone, false},
+		{"POST reset", bg, "POST", 0, nil, resetErr, false, ReasonMaybeSent, true},
+		{"POST 500", bg, "POST", 0, resp(500, ""), nil, false, ReasonMaybeSent, true},
+		{"POST 503 with short Retry-After", bg, "POST", 0, resp(503, "1"), nil, false, ReasonMaybeSent, true},
+		{"POST 408", bg, "POST", 0, resp(408, ""), nil, false, ReasonMaybeSent, true},
+		{"PATCH reset", bg, "PATCH", 0, nil, resetErr, false, ReasonMaybeSent, true},
+		{"POST 501 is final but maybe sent", bg, "POST", 0, resp(501, ""), nil, false, ReasonDone, true},
+		{"POST 422 is not maybe sent", bg, "POST", 0, resp(422, ""), nil, false, ReasonDone, false},
+		{"stop error is final and not maybe sent", bg, "POST", 0, nil, &url.Error{Op: "Post", URL: "https://x", Err: &StopError{Err: errors.New("redirect refused")}}, false, ReasonStopped, false},
+		{"stop error GET", bg, "GET", 0, nil, &StopError{Err: errors.New("redirect refused")}, false, ReasonStopped, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,11 +170,7 @@ func (s *WebhooksService) Create(ctx context.Context, p *WebhookParams) (*Webhoo
 	if err != nil {
 		return nil, err
 	}
-	path, err := s.client.accountPath("integrations")
-	if err != nil {
-		return nil, err
-	}
-	return call[Webhook](ctx, s.client, "POST", path, b)
+	return call[Webhook](ctx, s.client, epWebhooksCreate, b)
 }
 
 // Update changes a subscription's URL, events or active flag; unset fields
@@ -186,11 +182,7 @@ func (s *WebhooksService) Update(ctx context.Context, id string, p *WebhookParam
 	if err != nil {
 		return nil, err
 	}
-	slug, err := resourceSlug("webhook", "integrations", id)
-	if err != nil {
-		return nil, err
-	}
-	return call[Webhook](ctx, s.client, "PUT", joinPath("integrations", slug), b)
+	return call[Webhook](ctx, s.client, epWebhooksUpdate, b, id)
 }
 
 // Disable stops deliveries to a subscription (the API has no delete).
@@ -206,9 +198,9 @@ func (s *WebhooksService) Disable(ctx context.Context, id string) (*Webhook, err
 //
 // GET /:account/integrations
 func (s *WebhooksService) List(ctx context.Context) iter.Seq2[*Webhook, error] {
-	return pager[*Webhook]{c: s.client, decode: decodeWebhook, first: func() (string, error) {
-		return s.client.accountPath("integrations")
-	}}.all(ctx)
+	p := newPager[*Webhook](s.client, epWebhooksList, nil)
+	p.decode = decodeWebhook
+	return p.all(ctx)
 }
 
 func decodeWebhook(raw json.RawMessage) (*Webhook, bool, error) {

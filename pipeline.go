@@ -1,0 +1,407 @@
+package textus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/textus-go/textus/internal/retry"
+)
+
+// The request pipeline. Every API call goes through Client.do, which reads
+// in one direction:
+//
+//	prepare   resolve the URL, encode the body, set the headers
+//	pace      wait out the server's Remaining: 0 block, then the Pacer
+//	send      retryablehttp sends the request; after each attempt it asks
+//	          retry.Decide whether to retry (exchange.checkRetry) and
+//	          retry.Backoff how long to wait, and paces again before the
+//	          next attempt (exchange.beforeRetry)
+//	observe   the X-RateLimit-* headers of each response update Client.Rate,
+//	          the server block and the Pacer, once per response
+//	classify  the last response or failure becomes the call's error, from
+//	          what checkRetry recorded (exchange.classify)
+//	decode    a 2xx body is decoded through the size cap
+//
+// The state of one call lives in an exchange, on the stack of do and in the
+// closures handed to retryablehttp; nothing of it travels in the context.
+
+// response is what do returns about a successful response.
+type response struct {
+	StatusCode int
+	Header     http.Header
+}
+
+// call sends one request to ep at the path built from args and decodes the
+// response into a new T.
+func call[T any](ctx context.Context, c *Client, ep *endpoint, body any, args ...string) (*T, error) {
+	path, err := ep.path(c, args...)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if _, err := c.do(ctx, ep, path, body, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// exchange is one call in flight.
+type exchange struct {
+	cr      *core
+	ep      *endpoint
+	url     string // the request URL, for logs and errors
+	attempt int    // attempts sent so far
+	last    retry.Decision
+	rate    Rate // the rate state of the last response that carried one
+	obs     CallObserver
+}
+
+// do sends one call to endpoint ep at target (a path built by ep.path,
+// possibly with a query, or a link from the API) through the pipeline.
+// body, when non-nil, is encoded as JSON. out, when non-nil, receives the
+// decoded 2xx body (an empty body leaves it untouched).
+func (c *Client) do(ctx context.Context, ep *endpoint, target string, body, out any) (*response, error) {
+	if ctx == nil {
+		return nil, errors.New("textus: nil context")
+	}
+	cr := c.core
+	req, err := c.prepare(ctx, ep, target, body)
+	if err != nil {
+		return nil, err
+	}
+	x := &exchange{cr: cr, ep: ep, url: redactURL(req.URL.String())}
+	var start time.Time
+	if cr.observer != nil {
+		start = cr.now()
+		var reqCtx context.Context
+		reqCtx, x.obs = cr.observer.StartCall(ctx, c.callInfo(ep))
+		req = req.WithContext(reqCtx)
+	}
+
+	var resp *http.Response
+	if err = x.pace(req.Context()); err == nil {
+		rc := &retryablehttp.Client{
+			HTTPClient:   cr.http,
+			RetryWaitMin: cr.retryWaitMin,
+			RetryWaitMax: cr.retryWaitMax,
+			RetryMax:     cr.maxRetries,
+			CheckRetry:   x.checkRetry,
+			Backoff:      x.backoff,
+			PrepareRetry: x.beforeRetry,
+			ErrorHandler: lastOutcome,
+		}
+		resp, err = rc.Do(req)
+	}
+	var out2 *response
+	if err == nil {
+		out2, err = x.finish(resp, out)
+	} else {
+		err = x.failure(req.Context(), err)
+	}
+	if x.obs != nil {
+		res := CallResult{Attempts: x.attempt, Err: err, Rate: x.rate, Duration: cr.now().Sub(start)}
+		if resp != nil {
+			res.StatusCode = resp.StatusCode
+		}
+		res.OutcomeUnknown = errors.Is(err, ErrOutcomeUnknown)
+		res.ErrorType = errorType(err, res.StatusCode, res.OutcomeUnknown)
+		x.obs.End(res)
+	}
+	return out2, err
+}
+
+// prepare builds the request: full URL, encoded body, headers.
+func (c *Client) prepare(ctx context.Context, ep *endpoint, target string, body any) (*retryablehttp.Request, error) {
+	full, err := c.resolve(target)
+	if err != nil {
+		return nil, err
+	}
+	var payload any // must stay a nil interface when there is no body
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("textus: encoding request body: %w", err)
+		}
+		payload = b
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, ep.method, full, payload)
+	if err != nil {
+		return nil, fmt.Errorf("textus: building request: %w", err)
+	}
+	h := req.Header
+	h["Authorization"] = []string{c.core.auth}
+	h["Accept"] = []string{MediaType}
+	h["User-Agent"] = []string{c.core.userAgent}
+	if body != nil {
+		h["Content-Type"] = []string{MediaType}
+	}
+	return req, nil
+}
+
+// callInfo describes a call to ep for an Observer.
+func (c *Client) callInfo(ep *endpoint) CallInfo {
+	info := CallInfo{Operation: ep.op, Method: ep.method, URLTemplate: ep.tmpl, ServerAddress: c.core.base.Hostname()}
+	info.ServerPort, _ = strconv.Atoi(portOf(c.core.base))
+	if strings.HasPrefix(ep.tmpl, "/{account}") {
+		info.Account = c.account
+	}
+	return info
+}
+
+// pace waits until the next attempt may be sent: first for the server's
+// Remaining: 0 block (failing at once with ErrRateLimited when it lasts
+// longer than the maximum retry wait), then for the Pacer. An error means
+// the attempt was not sent.
+func (x *exchange) pace(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cr := x.cr
+	start := cr.now()
+	if d := cr.block.remaining(start); d > 0 {
+		if d > cr.retryWaitMax {
+			// Sending now could only earn a 429.
+			return &APIError{
+				StatusCode: http.StatusTooManyRequests, Method: x.ep.method, URL: x.url,
+				Message:    "rate limit exhausted (X-RateLimit-Remaining: 0); not sent",
+				RetryAfter: d.Round(time.Second), Rate: cr.currentRate(),
+			}
+		}
+		if err := sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+	if cr.pacer != nil {
+		if err := cr.pacer.Wait(ctx); err != nil {
+			return &notSentError{err: err}
+		}
+	}
+	if x.obs != nil {
+		x.obs.Paced(cr.now().Sub(start))
+	}
+	return nil
+}
+
+// beforeRetry is retryablehttp's PrepareRetry: it paces the next attempt.
+func (x *exchange) beforeRetry(req *http.Request) error { return x.pace(req.Context()) }
+
+// checkRetry is retryablehttp's CheckRetry, called once after every
+// attempt: it observes the response's rate headers and applies retry.Decide,
+// logging the decision with its reason.
+func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	cr := x.cr
+	x.attempt++
+	if resp != nil {
+		if r, ok, hasRemaining := parseRate(resp.Header); ok {
+			x.rate = r
+			cr.observeRate(r, hasRemaining)
+		}
+	}
+	d := retry.Decide(retry.Input{
+		Ctx: ctx, Method: x.ep.method, Attempt: x.attempt - 1, MaxRetries: cr.maxRetries,
+		MaxWait: cr.retryWaitMax, Resp: resp, Err: err, Now: cr.now(),
+	})
+	x.last = d
+	if d.Reason != retry.ReasonDone {
+		x.logDecision(ctx, resp, err, d)
+	}
+	if d.Retry && x.obs != nil {
+		a := AttemptInfo{Attempt: x.attempt, Reason: d.Reason, Err: err}
+		if resp != nil {
+			a.StatusCode = resp.StatusCode
+		}
+		x.obs.Retrying(a)
+	}
+	return d.Retry, nil
+}
+
+func (x *exchange) logDecision(ctx context.Context, resp *http.Response, err error, d retry.Decision) {
+	level := slog.LevelDebug
+	if !d.Retry {
+		level = slog.LevelInfo
+	}
+	if !x.cr.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", x.ep.method), slog.String("url", x.url),
+		slog.Int("attempt", x.attempt), slog.Bool("retry", d.Retry), slog.String("reason", d.Reason),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", redactError(err)))
+	}
+	x.cr.logger.LogAttrs(ctx, level, "textus: retry decision", attrs...)
+}
+
+// backoff is retryablehttp's Backoff.
+func (x *exchange) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	return retry.Backoff(lo, hi, attempt, resp, x.cr.now())
+}
+
+// lastOutcome is retryablehttp's ErrorHandler, called when it stops with a
+// failure: an error (a transport failure, or pacing that refused the next
+// attempt) wins over the previous response, which retryablehttp has already
+// drained; otherwise the last response is handed back unchanged, so that
+// the caller gets the real APIError instead of a generic "giving up"
+// message.
+func lastOutcome(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// finish classifies the last response: a non-2xx status becomes an
+// *APIError; a 2xx body is decoded into out through the size cap.
+func (x *exchange) finish(resp *http.Response, out any) (*response, error) {
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		apiErr := newAPIError(x.ep.method, x.url, resp)
+		apiErr.Rate = x.rate
+		if x.last.HasRetryAfter {
+			apiErr.RetryAfter = x.last.RetryAfter
+		}
+		apiErr.OutcomeUnknown = x.last.MaybeSent
+		if apiErr.OutcomeUnknown {
+			x.cr.logger.LogAttrs(context.Background(), slog.LevelWarn, "textus: outcome unknown; not re-sent",
+				slog.String("method", x.ep.method), slog.String("url", x.url), slog.Int("status", resp.StatusCode))
+		}
+		return nil, apiErr
+	}
+	body := &cappedReader{r: resp.Body, left: x.cr.maxBody}
+	if out != nil {
+		if err := decodeBody(body, out); err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				return nil, fmt.Errorf("textus: %s %s: the response body is larger than %d bytes (see WithMaxResponseBytes)", x.ep.method, x.url, x.cr.maxBody)
+			}
+			return nil, fmt.Errorf("textus: %s %s: decoding response: %w", x.ep.method, x.url, err)
+		}
+	}
+	// Read what is left (bounded) so that the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	return &response{StatusCode: resp.StatusCode, Header: resp.Header}, nil
+}
+
+// failure builds the error of a call that got no final response: a
+// transport failure, pacing that refused or was interrupted, or a context
+// done while waiting.
+func (x *exchange) failure(ctx context.Context, err error) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) { // pacing refused: the server block outlasts the max wait
+		return apiErr
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // drop net/http's copy of the URL; we add a redacted one
+	}
+	var stop *retry.StopError
+	if errors.As(err, &stop) {
+		err = stop.Err
+	}
+	unknown := x.last.MaybeSent && !x.last.Retry
+	if unknown {
+		x.cr.logger.LogAttrs(ctx, slog.LevelWarn, "textus: outcome unknown; not re-sent",
+			slog.String("method", x.ep.method), slog.String("url", x.url), slog.String("error", err.Error()))
+	}
+	return &transportError{method: x.ep.method, url: x.url, err: err, unknown: unknown}
+}
+
+// decodeBody decodes JSON into out; an empty body is not an error.
+func decodeBody(r io.Reader, out any) error {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// errBodyTooLarge is returned by cappedReader past its cap.
+var errBodyTooLarge = errors.New("textus: response body too large")
+
+// cappedReader reads at most left bytes of r, then fails with
+// errBodyTooLarge, so that a huge or endless response cannot grow the
+// decoder's buffer without bound.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// Is there more? A body of exactly the cap is fine.
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			return 0, errBodyTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// observeRate records a response's rate state in Client.Rate and, when the
+// response said how many requests remain, in the server block and the Pacer.
+func (cr *core) observeRate(r Rate, hasRemaining bool) {
+	cr.rateMu.Lock()
+	cr.rate = r
+	cr.rateMu.Unlock()
+	if !hasRemaining {
+		return
+	}
+	cr.block.observe(r)
+	if cr.pacer != nil {
+		cr.pacer.Observe(r)
+	}
+}
+
+func (cr *core) currentRate() Rate {
+	cr.rateMu.Lock()
+	defer cr.rateMu.Unlock()
+	return cr.rate
+}
+
+// parseRate reads the X-RateLimit-* headers; ok is false when there are
+// none, hasRemaining when X-RateLimit-Remaining is among them.
+func parseRate(h http.Header) (r Rate, ok, hasRemaining bool) {
+	lim, rem, reset := h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"), h.Get("X-RateLimit-Reset")
+	if lim == "" && rem == "" && reset == "" {
+		return r, false, false
+	}
+	r.Limit, _ = strconv.Atoi(strings.TrimSpace(lim))
+	r.Remaining, _ = strconv.Atoi(strings.TrimSpace(rem))
+	if secs, err := strconv.ParseInt(strings.TrimSpace(reset), 10, 64); err == nil && secs > 0 {
+		r.Reset = time.Unix(secs, 0)
+	}
+	return r, true, rem != ""
+}
+
+// redactError renders an error for a log line, without net/http's copy of
+// the URL.
+func redactError(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Op + ": " + uerr.Err.Error()
+	}
+	return err.Error()
+}

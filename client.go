@@ -58,6 +58,7 @@ type core struct {
 	retryWaitMin time.Duration
 	retryWaitMax time.Duration
 	maxBody      int64
+	scrub        *scrubber // removes the token from what errors keep
 	http         *http.Client
 	pacer        Pacer // nil: no client-side pacing
 	block        serverBlock
@@ -127,6 +128,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		retryWaitMin: cfg.retryWaitMin,
 		retryWaitMax: cfg.retryWaitMax,
 		maxBody:      cfg.maxBody,
+		scrub:        newScrubber(token),
 		pacer:        cfg.pacer,
 		now:          time.Now,
 	}

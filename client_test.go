@@ -258,7 +258,8 @@ func TestExhaustedReturnsLastResponseAsAPIError(t *testing.T) {
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 500, apiErr.StatusCode)
-	assert.Equal(t, "Internal Server Error: database unavailable", apiErr.Message)
+	assert.Equal(t, "database unavailable", apiErr.Message, "a title that repeats the status text is left out")
+	assert.Contains(t, err.Error(), ": 500 Internal Server Error: database unavailable")
 	assert.Contains(t, string(apiErr.Body), "database unavailable")
 	assert.Equal(t, "GET", apiErr.Method)
 	assert.Equal(t, mockBase+"/contacts/x", apiErr.URL)
@@ -382,7 +383,7 @@ func TestErrorMessageExtraction(t *testing.T) {
 		{`{"error":`, ""},
 	}
 	for _, tc := range cases {
-		assert.Equal(t, tc.want, errorMessage([]byte(tc.body)), tc.body)
+		assert.Equal(t, tc.want, errorMessage([]byte(tc.body), "Bad Request"), tc.body)
 	}
 	c, mt := newMockClient(t)
 	mt.RegisterResponder("GET", mockBase+"/contacts/x", status(404, `<html>not found</html>`))
@@ -423,7 +424,12 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 	_, err = c.Contacts.Create(ctx, &ContactParams{Name: "x"})
 	errs = append(errs, err)
 	_, err = c.Contacts.Get(ctx, "a")
-	require.Error(t, err) // this body contains the token: that is the server's doing, kept raw in Body only
+	require.Error(t, err)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.NotContains(t, string(apiErr.Body), mockToken, "an echoed token is scrubbed from the body too")
+	assert.Contains(t, string(apiErr.Body), "bad auth header Bearer [REDACTED]")
+	errs = append(errs, err)
 	for _, e := range errs {
 		require.Error(t, e)
 		assert.NotContains(t, e.Error(), mockToken)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -111,16 +112,19 @@ func (e *APIError) Is(target error) bool {
 }
 
 // newAPIError reads the body of a non-2xx response through the cap and
-// extracts the message.
-func newAPIError(method, url string, resp *http.Response) *APIError {
+// extracts the message. scrub removes the token from everything the error
+// keeps: some proxies and firewalls echo the request's headers in their
+// answers.
+func newAPIError(method, url string, resp *http.Response, scrub *scrubber) *APIError {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	body = scrub.bytes(body)
 	e := &APIError{
 		StatusCode: resp.StatusCode,
 		Method:     method,
 		URL:        url,
 		Body:       body,
-		Header:     resp.Header,
-		Message:    errorMessage(body),
+		Header:     scrub.header(resp.Header),
+		Message:    errorMessage(body, http.StatusText(resp.StatusCode)),
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
@@ -128,10 +132,73 @@ func newAPIError(method, url string, resp *http.Response) *APIError {
 	return e
 }
 
+// scrubber replaces a secret, in the forms a server may echo it in (as
+// sent, as a JSON string, URL-encoded), with "[REDACTED]".
+type scrubber struct{ forms [][]byte }
+
+func newScrubber(secret string) *scrubber {
+	sc := &scrubber{}
+	add := func(f string) {
+		for _, have := range sc.forms {
+			if string(have) == f {
+				return
+			}
+		}
+		sc.forms = append(sc.forms, []byte(f))
+	}
+	add(secret)
+	if b, err := json.Marshal(secret); err == nil {
+		add(string(b[1 : len(b)-1]))
+	}
+	add(url.QueryEscape(secret))
+	return sc
+}
+
+var redacted = []byte("[REDACTED]")
+
+func (sc *scrubber) bytes(b []byte) []byte {
+	for _, f := range sc.forms {
+		if bytes.Contains(b, f) {
+			b = bytes.ReplaceAll(b, f, redacted)
+		}
+	}
+	return b
+}
+
+func (sc *scrubber) string(s string) string {
+	for _, f := range sc.forms {
+		if strings.Contains(s, string(f)) {
+			s = strings.ReplaceAll(s, string(f), string(redacted))
+		}
+	}
+	return s
+}
+
+// header returns h, or a scrubbed copy when any value holds the secret.
+func (sc *scrubber) header(h http.Header) http.Header {
+	var out http.Header
+	for k, vs := range h {
+		for i, v := range vs {
+			if clean := sc.string(v); clean != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[k][i] = clean
+			}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
+}
+
 // errorMessage finds the message in an error body, trying hydra:title and
 // hydra:description, error (string or object), message and errors (array
-// or object of field -> messages). A body that is not JSON yields "".
-func errorMessage(body []byte) string {
+// or object of field -> messages). A title that only repeats the status
+// text is left out, since APIError.Error prints that already. A body that
+// is not JSON yields "".
+func errorMessage(body []byte, statusText string) string {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return ""
@@ -141,6 +208,9 @@ func errorMessage(body []byte) string {
 		return ""
 	}
 	title, desc := jsonText(m["hydra:title"]), jsonText(m["hydra:description"])
+	if desc != "" && strings.EqualFold(title, statusText) {
+		title = ""
+	}
 	switch {
 	case title != "" && desc != "" && title != desc:
 		return title + ": " + desc

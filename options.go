@@ -65,23 +65,40 @@ func WithBaseURL(base string) Option {
 }
 
 func parseBaseURL(base string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(base))
+	raw := strings.TrimSpace(base)
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("textus: invalid base URL: %w", err)
+		return nil, fmt.Errorf("textus: WithBaseURL(%q): invalid base URL: %w", redactRawURL(raw), errors.Unwrap(err))
 	}
+	shown := u.Redacted()
 	switch {
+	case u.Scheme == "" || (u.Host == "" && u.Opaque == "" && !strings.Contains(raw, "://")):
+		return nil, fmt.Errorf("textus: WithBaseURL(%q): invalid base URL: it needs a scheme: use %q", shown, "https://"+strings.TrimPrefix(raw, "//"))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, errors.New("textus: invalid base URL: scheme must be http or https")
+		return nil, fmt.Errorf("textus: WithBaseURL(%q): invalid base URL: the scheme must be http or https", shown)
 	case u.Host == "":
-		return nil, errors.New("textus: invalid base URL: no host")
+		return nil, fmt.Errorf("textus: WithBaseURL(%q): invalid base URL: no host", shown)
 	case u.User != nil:
-		return nil, errors.New("textus: invalid base URL: credentials in the URL are not allowed; pass the token to NewClient")
+		return nil, fmt.Errorf("textus: WithBaseURL(%q): invalid base URL: credentials in the URL are not allowed; pass the token to NewClient", shown)
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, errors.New("textus: invalid base URL: query and fragment are not allowed")
+		return nil, fmt.Errorf("textus: WithBaseURL(%q): invalid base URL: a query or fragment is not allowed", shown)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// redactRawURL shows a URL that could not be parsed without what may be
+// credentials (anything before an '@').
+func redactRawURL(raw string) string {
+	if i := strings.LastIndexByte(raw, '@'); i >= 0 {
+		scheme, _, ok := strings.Cut(raw, "://")
+		if ok {
+			return scheme + "://" + raw[i+1:]
+		}
+		return raw[i+1:]
+	}
+	return raw
 }
 
 // WithAccount sets the account slug used by account-scoped calls
@@ -119,7 +136,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 {
-			return fmt.Errorf("textus: WithMaxRetries: %d is negative", n)
+			return fmt.Errorf("textus: WithMaxRetries(%d): the number of retries cannot be negative (0 means one attempt)", n)
 		}
 		c.maxRetries = n
 		return nil
@@ -149,7 +166,7 @@ func WithRetryWait(waitMin, waitMax time.Duration) Option {
 func WithRateLimit(requests int, per time.Duration) Option {
 	return func(c *config) error {
 		if requests > 0 && per <= 0 {
-			return fmt.Errorf("textus: WithRateLimit: period must be positive, got %v", per)
+			return fmt.Errorf("textus: WithRateLimit(%d, %v): the period must be positive (requests <= 0 turns pacing off)", requests, per)
 		}
 		c.rateN, c.ratePer = requests, per
 		return nil
@@ -176,7 +193,7 @@ func WithUserAgent(product string) Option {
 	return func(c *config) error {
 		for i := 0; i < len(product); i++ {
 			if product[i] < 0x20 || product[i] > 0x7e {
-				return errors.New("textus: WithUserAgent: only printable ASCII is allowed")
+				return fmt.Errorf("textus: WithUserAgent(%q): only printable ASCII is allowed", product)
 			}
 		}
 		c.userAgent = strings.TrimSpace(product)

@@ -82,8 +82,10 @@ type OptOutsService service
 type OptOutListOptions struct {
 	// Query is a partial phone match of at least 3 characters (q=).
 	Query string `url:"q,omitempty"`
-	// Exact lists phone numbers to look up (exact[]=); each is normalised
-	// to E.164.
+	// Exact lists phone numbers to look up (exact[]=). Each is sent in the
+	// form the opt-out path takes, as the API's examples do: the 10-digit
+	// national number for North American numbers ("3035551234"), E.164
+	// for others.
 	Exact []string `url:"exact,brackets,omitempty"`
 }
 
@@ -116,7 +118,7 @@ func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter
 		return errSeq[*OptOut](fmt.Errorf("textus: opt-out query %q is shorter than 3 characters", o.Query))
 	}
 	for i, e := range o.Exact {
-		n, err := NormalizePhone(e)
+		n, err := optOutPathPhone(e)
 		if err != nil {
 			return errSeq[*OptOut](err)
 		}

@@ -78,16 +78,21 @@ func TestOptOutsListQuery(t *testing.T) {
 	}{
 		{"q", &OptOutListOptions{Query: "303"}, "/api-v1/my_account/opt_outs?q=303"},
 		{"q with plus", &OptOutListOptions{Query: "+1303"}, "/api-v1/my_account/opt_outs?q=%2B1303"},
-		{"exact", &OptOutListOptions{Exact: []string{"+13035551234"}}, "/api-v1/my_account/opt_outs?exact%5B%5D=%2B13035551234"},
+		{"exact", &OptOutListOptions{Exact: []string{"+13035551234"}}, "/api-v1/my_account/opt_outs?exact%5B%5D=3035551234"},
 		{
 			"exact normalised",
 			&OptOutListOptions{Exact: []string{"(303) 555-1234", "720.555.0000"}},
-			"/api-v1/my_account/opt_outs?exact%5B%5D=%2B13035551234&exact%5B%5D=%2B17205550000",
+			"/api-v1/my_account/opt_outs?exact%5B%5D=3035551234&exact%5B%5D=7205550000",
+		},
+		{
+			"exact outside North America stays E.164",
+			&OptOutListOptions{Exact: []string{"+44 20 7123 4567"}},
+			"/api-v1/my_account/opt_outs?exact%5B%5D=%2B442071234567",
 		},
 		{
 			"q and exact",
 			&OptOutListOptions{Query: "555", Exact: []string{"+13035551234"}},
-			"/api-v1/my_account/opt_outs?exact%5B%5D=%2B13035551234&q=555",
+			"/api-v1/my_account/opt_outs?exact%5B%5D=3035551234&q=555",
 		},
 		{"empty options", &OptOutListOptions{}, "/api-v1/my_account/opt_outs"},
 	}
@@ -112,7 +117,7 @@ func TestOptOutsListQuery(t *testing.T) {
 func TestOptOutsListCopiesOptions(t *testing.T) {
 	client, mux, _ := setup(t)
 	mux.HandleFunc("/my_account/opt_outs", func(w http.ResponseWriter, r *http.Request) {
-		testURI(t, r, "/api-v1/my_account/opt_outs?exact%5B%5D=%2B13035551234")
+		testURI(t, r, "/api-v1/my_account/opt_outs?exact%5B%5D=3035551234")
 		writeJSON(w, http.StatusOK, hydraPage("/my_account/opt_outs", 0, ""))
 	})
 	exact := []string{"303-555-1234"}

@@ -273,7 +273,7 @@ func lastOutcome(resp *http.Response, err error, _ int) (*http.Response, error) 
 func (x *exchange) finish(resp *http.Response, out any) (*response, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(x.ep.method, x.url, resp)
+		apiErr := newAPIError(x.ep.method, x.url, resp, x.cr.scrub)
 		apiErr.Rate = x.rate
 		if x.last.HasRetryAfter {
 			apiErr.RetryAfter = x.last.RetryAfter

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -87,8 +88,10 @@ type WebhooksService service
 
 // WebhookParams is the input of WebhooksService.Create and Update.
 type WebhookParams struct {
-	// URL receives the deliveries (config.baseUrl); an absolute http or
-	// https URL (TextUs requires https for real endpoints).
+	// URL receives the deliveries (config.baseUrl): an absolute https URL,
+	// as TextUs requires. Plain http is accepted only for a loopback host
+	// (localhost, 127.0.0.0/8, ::1), where tests and textustest run; any
+	// other http URL is refused before anything is sent.
 	URL string
 	// Events to subscribe to. On Create at least one is required; on
 	// Update nil leaves the subscription as it is and a non-nil list
@@ -114,6 +117,28 @@ type integrationBody struct {
 	Settings *integrationSettings `json:"settings,omitempty"`
 }
 
+// checkWebhookURL checks a subscription's endpoint: https, or http on a
+// loopback host.
+func checkWebhookURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("textus: webhook URL %q: want an absolute https URL such as https://example.com/hooks/textus", raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "", fmt.Errorf("textus: webhook URL %q: TextUs delivers only to https endpoints (plain http is allowed for loopback hosts only)", raw)
+	}
+	return u.String(), nil
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // body validates p and builds the integration body. Every documented event
 // is sent explicitly (true or false), so the subscription is exactly the
 // list given.
@@ -130,11 +155,11 @@ func (p *WebhookParams) body(create bool) (*integrationBody, error) {
 		}
 	}
 	if p.URL != "" || create {
-		u, err := url.Parse(strings.TrimSpace(p.URL))
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("textus: webhook URL must be an absolute http(s) URL, got %q", p.URL)
+		u, err := checkWebhookURL(p.URL)
+		if err != nil {
+			return nil, err
 		}
-		b.Config = &integrationConfig{BaseURL: u.String()}
+		b.Config = &integrationConfig{BaseURL: u}
 	}
 	if p.Events != nil || create {
 		if len(p.Events) == 0 {

@@ -140,8 +140,8 @@ func TestDotSegmentsRefused(t *testing.T) {
 		"Contacts.List filter ..": func(c *Client) error {
 			return firstErr(c.Contacts.List(ctx, &ContactListOptions{Query: "303", Filter: ".."}))
 		},
-		"Messages.Get ..":   func(c *Client) error { _, err := c.Messages.Get(ctx, ".."); return err },
-		"Accounts.Get ..":   func(c *Client) error { _, err := c.Accounts.Get(ctx, ".."); return err },
+		"Messages.Get ..":     func(c *Client) error { _, err := c.Messages.Get(ctx, ".."); return err },
+		"Accounts.Get ..":     func(c *Client) error { _, err := c.Accounts.Get(ctx, ".."); return err },
 		"Accounts.Get IRI ..": func(c *Client) error { _, err := c.Accounts.Get(ctx, "/accounts/.."); return err },
 		"Webhooks.Update ..": func(c *Client) error {
 			on := true

@@ -39,25 +39,6 @@ func assertAccount(t *testing.T, a *Account) {
 	assert.JSONEq(t, accountJSON, string(a.Raw))
 }
 
-func TestAccountsGet(t *testing.T) {
-	for _, id := range []string{"/accounts/my_account", "my_account"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			mux.HandleFunc("/accounts/my_account", func(w http.ResponseWriter, r *http.Request) {
-				testMethod(t, r, "GET")
-				testURI(t, r, "/api-v1/accounts/my_account")
-				testHeader(t, r, false)
-				testNoBody(t, r)
-				writeJSON(w, http.StatusOK, accountJSON)
-			})
-			a, err := client.Accounts.Get(context.Background(), id)
-			require.NoError(t, err)
-			assertAccount(t, a)
-			assert.Equal(t, 1, ts.Requests())
-		})
-	}
-}
-
 // Accounts.Get is not account-scoped: it works on a client without one.
 func TestAccountsGetWithoutAccount(t *testing.T) {
 	_, mux, ts := setup(t)
@@ -69,19 +50,6 @@ func TestAccountsGetWithoutAccount(t *testing.T) {
 	a, err := client.Accounts.Get(context.Background(), "other")
 	require.NoError(t, err)
 	assert.Equal(t, "other", a.Slug)
-}
-
-func TestAccountsGetBadID(t *testing.T) {
-	for _, id := range []string{"", " ", "/contacts/my_account", "/accounts/", "a/b"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			refuseAll(t, mux)
-			a, err := client.Accounts.Get(context.Background(), id)
-			require.Error(t, err)
-			assert.Nil(t, a)
-			assertNothingSent(t, ts)
-		})
-	}
 }
 
 func TestAccountsList(t *testing.T) {

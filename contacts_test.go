@@ -58,38 +58,6 @@ func contactMember(id, phone string) string {
 		`{"@type":"ContactPhone","id":"/contact_phones/p` + id + `","phoneNumber":"` + phone + `"}]}}`
 }
 
-func TestContactsGet(t *testing.T) {
-	for _, id := range []string{"/contacts/DQeeO69", "DQeeO69", " DQeeO69 "} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			mux.HandleFunc("/contacts/DQeeO69", func(w http.ResponseWriter, r *http.Request) {
-				testMethod(t, r, "GET")
-				testURI(t, r, "/api-v1/contacts/DQeeO69")
-				testHeader(t, r, false)
-				testNoBody(t, r)
-				writeJSON(w, http.StatusOK, specContactJSON)
-			})
-			c, err := client.Contacts.Get(context.Background(), id)
-			require.NoError(t, err)
-			assertSpecContact(t, c)
-			assert.Equal(t, 1, ts.Requests())
-		})
-	}
-}
-
-func TestContactsGetBadID(t *testing.T) {
-	for _, id := range []string{"", "  ", "/messages/x", "/contacts/", "/contacts", "a/b", "a b", "x?y"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			refuseAll(t, mux)
-			c, err := client.Contacts.Get(context.Background(), id)
-			require.Error(t, err)
-			assert.Nil(t, c)
-			assertNothingSent(t, ts)
-		})
-	}
-}
-
 func TestContactsGetNotFound(t *testing.T) {
 	client, mux, _ := setup(t)
 	mux.HandleFunc("/contacts/nope", func(w http.ResponseWriter, r *http.Request) {
@@ -517,16 +485,6 @@ func TestContactsConversations(t *testing.T) {
 			assert.Equal(t, "/accounts/other", got[1].Account)
 		})
 	}
-}
-
-func TestContactsConversationsBadID(t *testing.T) {
-	client, mux, ts := setup(t)
-	refuseAll(t, mux)
-	for _, id := range []string{"", "/messages/x"} {
-		_, errs := collectSeq(client.Contacts.Conversations(context.Background(), id))
-		require.Len(t, errs, 1, "id %q", id)
-	}
-	assertNothingSent(t, ts)
 }
 
 // Contacts embed their phones as a hydra collection, send them as a link

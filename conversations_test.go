@@ -47,38 +47,6 @@ func assertSpecConversation(t *testing.T, c *Conversation) {
 	assert.JSONEq(t, specConversationJSON, string(c.Raw))
 }
 
-func TestConversationsGet(t *testing.T) {
-	for _, id := range []string{"/conversations/kY1QwY", "kY1QwY"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			mux.HandleFunc("/conversations/kY1QwY", func(w http.ResponseWriter, r *http.Request) {
-				testMethod(t, r, "GET")
-				testURI(t, r, "/api-v1/conversations/kY1QwY")
-				testHeader(t, r, false)
-				testNoBody(t, r)
-				writeJSON(w, http.StatusOK, specConversationJSON)
-			})
-			c, err := client.Conversations.Get(context.Background(), id)
-			require.NoError(t, err)
-			assertSpecConversation(t, c)
-			assert.Equal(t, 1, ts.Requests())
-		})
-	}
-}
-
-func TestConversationsGetBadID(t *testing.T) {
-	for _, id := range []string{"", "/contacts/kY1QwY", "/conversations/", "a b"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			refuseAll(t, mux)
-			c, err := client.Conversations.Get(context.Background(), id)
-			require.Error(t, err)
-			assert.Nil(t, c)
-			assertNothingSent(t, ts)
-		})
-	}
-}
-
 func TestConversationsGetByPhone(t *testing.T) {
 	tests := []struct{ phone, uri string }{
 		{"+13035551234", "/api-v1/my_account/conversations/+13035551234"},
@@ -213,18 +181,6 @@ func TestConversationsTimelinePages(t *testing.T) {
 	assert.False(t, p2.HasNext())
 }
 
-func TestConversationsTimelineBadID(t *testing.T) {
-	client, mux, ts := setup(t)
-	refuseAll(t, mux)
-	for _, id := range []string{"", "/messages/kY1QwY"} {
-		_, errs := collectSeq(client.Conversations.Timeline(context.Background(), id))
-		require.Len(t, errs, 1, "id %q", id)
-		_, err := client.Conversations.TimelinePage(context.Background(), id, "")
-		require.Error(t, err, "id %q", id)
-	}
-	assertNothingSent(t, ts)
-}
-
 func TestConversationsList(t *testing.T) {
 	tests := []struct {
 		name string
@@ -285,12 +241,3 @@ func TestConversationsMarkRead(t *testing.T) {
 	}
 }
 
-func TestConversationsMarkReadBadID(t *testing.T) {
-	client, mux, ts := setup(t)
-	refuseAll(t, mux)
-	for _, id := range []string{"", "/contacts/kY1QwY"} {
-		_, err := client.Conversations.MarkRead(context.Background(), id)
-		require.Error(t, err, "id %q", id)
-	}
-	assertNothingSent(t, ts)
-}

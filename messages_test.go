@@ -353,34 +353,3 @@ func TestMessagesScheduleBadInput(t *testing.T) {
 	}
 }
 
-func TestMessagesGet(t *testing.T) {
-	for _, id := range []string{"/messages/QNDkpL", "QNDkpL"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			mux.HandleFunc("/messages/QNDkpL", func(w http.ResponseWriter, r *http.Request) {
-				testMethod(t, r, "GET")
-				testURI(t, r, "/api-v1/messages/QNDkpL")
-				testHeader(t, r, false)
-				testNoBody(t, r)
-				writeJSON(w, http.StatusOK, specMessageJSON)
-			})
-			m, err := client.Messages.Get(context.Background(), id)
-			require.NoError(t, err)
-			assertSpecMessage(t, m)
-			assert.Equal(t, 1, ts.Requests())
-		})
-	}
-}
-
-func TestMessagesGetBadID(t *testing.T) {
-	for _, id := range []string{"", "/contacts/QNDkpL", "/messages/", "a/b"} {
-		t.Run(id, func(t *testing.T) {
-			client, mux, ts := setup(t)
-			refuseAll(t, mux)
-			m, err := client.Messages.Get(context.Background(), id)
-			require.Error(t, err)
-			assert.Nil(t, m)
-			assertNothingSent(t, ts)
-		})
-	}
-}

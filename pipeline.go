@@ -31,7 +31,7 @@ import (
 //	          the server block and the Pacer, once per response
 //	classify  the last response or failure becomes the call's error, from
 //	          what checkRetry recorded (exchange.classify)
-//	decode    a 2xx body is decoded through the size cap
+//	decode    a 2xx body is decoded through the size cap (exchange.decode)
 //
 // The state of one call lives in an exchange, on the stack of do and in the
 // closures handed to retryablehttp; nothing of it travels in the context.
@@ -103,22 +103,27 @@ func (c *Client) do(ctx context.Context, ep *endpoint, target string, body, out 
 		}
 		resp, err = rc.Do(req)
 	}
-	var out2 *response
-	if err == nil {
-		out2, err = x.finish(resp, out)
-	} else {
-		err = x.failure(req.Context(), err)
+	if err = x.classify(req.Context(), resp, err); err == nil {
+		err = x.decode(resp, out)
 	}
 	if x.obs != nil {
-		res := CallResult{Attempts: x.attempt, Err: err, Rate: x.rate, Duration: cr.now().Sub(start)}
-		if resp != nil {
-			res.StatusCode = resp.StatusCode
-		}
-		res.OutcomeUnknown = errors.Is(err, ErrOutcomeUnknown)
-		res.ErrorType = errorType(err, res.StatusCode, res.OutcomeUnknown)
-		x.obs.End(res)
+		x.end(resp, err, start)
 	}
-	return out2, err
+	if err != nil {
+		return nil, err
+	}
+	return &response{StatusCode: resp.StatusCode, Header: resp.Header}, nil
+}
+
+// end tells the call's observer how the call ended.
+func (x *exchange) end(resp *http.Response, err error, start time.Time) {
+	res := CallResult{Attempts: x.attempt, Err: err, Rate: x.rate, Duration: x.cr.now().Sub(start)}
+	if resp != nil {
+		res.StatusCode = resp.StatusCode
+	}
+	res.OutcomeUnknown = errors.Is(err, ErrOutcomeUnknown)
+	res.ErrorType = errorType(err, res.StatusCode, res.OutcomeUnknown)
+	x.obs.End(res)
 }
 
 // prepare builds the request: full URL, encoded body, headers.
@@ -268,59 +273,65 @@ func lastOutcome(resp *http.Response, err error, _ int) (*http.Response, error) 
 	return resp, nil
 }
 
-// finish classifies the last response: a non-2xx status becomes an
-// *APIError; a 2xx body is decoded into out through the size cap.
-func (x *exchange) finish(resp *http.Response, out any) (*response, error) {
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(x.ep.method, x.url, resp, x.cr.scrub)
+// classify turns the outcome of the send step into the call's error, from
+// what checkRetry recorded about the last attempt: nil for a 2xx response
+// (whose body decode then reads); an *APIError for any other status; for a
+// failure without a final response (a transport error, pacing that refused
+// or was interrupted, a context done while waiting), the error with its
+// outcome: unknown when a request that is not safe to repeat may have
+// reached TextUs.
+func (x *exchange) classify(ctx context.Context, resp *http.Response, err error) error {
+	cr := x.cr
+	if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	var apiErr *APIError
+	unknown := x.last.MaybeSent && !x.last.Retry
+	switch {
+	case err == nil:
+		defer resp.Body.Close()
+		apiErr = newAPIError(x.ep.method, x.url, resp, cr.scrub)
 		apiErr.Rate = x.rate
 		if x.last.HasRetryAfter {
 			apiErr.RetryAfter = x.last.RetryAfter
 		}
-		apiErr.OutcomeUnknown = x.last.MaybeSent
-		if apiErr.OutcomeUnknown {
-			x.cr.logger.LogAttrs(context.Background(), slog.LevelWarn, "textus: outcome unknown; not re-sent",
-				slog.String("method", x.ep.method), slog.String("url", x.url), slog.Int("status", resp.StatusCode))
-		}
-		return nil, apiErr
-	}
-	body := &cappedReader{r: resp.Body, left: x.cr.maxBody}
-	if out != nil {
-		if err := decodeBody(body, out); err != nil {
-			if errors.Is(err, errBodyTooLarge) {
-				return nil, fmt.Errorf("textus: %s %s: the response body is larger than %d bytes (see WithMaxResponseBytes)", x.ep.method, x.url, x.cr.maxBody)
-			}
-			return nil, fmt.Errorf("textus: %s %s: decoding response: %w", x.ep.method, x.url, err)
-		}
-	}
-	// Read what is left (bounded) so that the connection can be reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-	return &response{StatusCode: resp.StatusCode, Header: resp.Header}, nil
-}
-
-// failure builds the error of a call that got no final response: a
-// transport failure, pacing that refused or was interrupted, or a context
-// done while waiting.
-func (x *exchange) failure(ctx context.Context, err error) error {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) { // pacing refused: the server block outlasts the max wait
+		apiErr.OutcomeUnknown = unknown
+		err = apiErr
+	case errors.As(err, &apiErr): // pacing refused: the server block outlasts the max wait
 		return apiErr
+	default:
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // drop net/http's copy of the URL; we add a redacted one
+		}
+		var stop *retry.StopError
+		if errors.As(err, &stop) {
+			err = stop.Err
+		}
+		err = &transportError{method: x.ep.method, url: x.url, err: err, unknown: unknown}
 	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err // drop net/http's copy of the URL; we add a redacted one
-	}
-	var stop *retry.StopError
-	if errors.As(err, &stop) {
-		err = stop.Err
-	}
-	unknown := x.last.MaybeSent && !x.last.Retry
 	if unknown {
-		x.cr.logger.LogAttrs(ctx, slog.LevelWarn, "textus: outcome unknown; not re-sent",
+		cr.logger.LogAttrs(ctx, slog.LevelWarn, "textus: outcome unknown; not re-sent",
 			slog.String("method", x.ep.method), slog.String("url", x.url), slog.String("error", err.Error()))
 	}
-	return &transportError{method: x.ep.method, url: x.url, err: err, unknown: unknown}
+	return err
+}
+
+// decode reads a 2xx body into out (when non-nil) through the size cap,
+// then drains what is left so that the connection can be reused.
+func (x *exchange) decode(resp *http.Response, out any) error {
+	defer resp.Body.Close()
+	if out != nil {
+		body := &cappedReader{r: resp.Body, left: x.cr.maxBody}
+		if err := decodeBody(body, out); err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				return fmt.Errorf("textus: %s %s: the response body is larger than %d bytes (see WithMaxResponseBytes)", x.ep.method, x.url, x.cr.maxBody)
+			}
+			return fmt.Errorf("textus: %s %s: decoding response: %w", x.ep.method, x.url, err)
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	return nil
 }
 
 // decodeBody decodes JSON into out; an empty body is not an error.

@@ -240,4 +240,3 @@ func TestConversationsMarkRead(t *testing.T) {
 		})
 	}
 }
-

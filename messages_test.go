@@ -352,4 +352,3 @@ func TestMessagesScheduleBadInput(t *testing.T) {
 		})
 	}
 }
-

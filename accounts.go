@@ -76,7 +76,7 @@ func (s *AccountsService) List(ctx context.Context, opts *AccountListOptions) it
 	if opts != nil {
 		o = *opts
 	}
-	return newPager[*Account](s.client, epAccountsList, &o).all(ctx)
+	return newPager[Account](s.client, epAccountsList, &o).all(ctx)
 }
 
 // Get returns one account by slug ("my_account") or IRI.

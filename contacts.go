@@ -41,17 +41,101 @@ type Contact struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes a contact leniently: phones and conversations may be
-// a link string, an embedded collection or null.
+// UnmarshalJSON decodes a contact, replacing c's fields. Decoding is
+// lenient: phones and conversations may be a link string, an embedded
+// collection or null, and a field of an unexpected JSON type is left zero
+// rather than failing the contact.
 func (c *Contact) UnmarshalJSON(b []byte) error {
+	return c.decodeBytes(append([]byte(nil), b...))
+}
+
+func (c *Contact) decodeBytes(raw []byte) error {
+	return decodeBytesWire[Contact, wireContact](c, raw, lenientContact)
+}
+
+func (c *Contact) decodeNext(dec *json.Decoder, body []byte, start int64) (bool, error) {
+	return decodeNextWire[Contact, wireContact](c, dec, body, start, lenientContact)
+}
+
+// wireContact is the documented shape of a contact (see the one-pass
+// decoding in decode.go).
+type wireContact struct {
+	LDType        string         `json:"@type"`
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	FirstName     string         `json:"firstName"`
+	LastName      string         `json:"lastName"`
+	Phones        *wirePhones    `json:"phones"`
+	Data          map[string]any `json:"data"`
+	Conversations string         `json:"conversations"`
+	CreatedAt     string         `json:"createdAt"`
+}
+
+// wirePhones is the documented shape of a contact's phone collection.
+type wirePhones struct {
+	ID       string      `json:"id"`
+	Members  []wirePhone `json:"members"`
+	HMembers []wirePhone `json:"hydra:member"`
+}
+
+// wirePhone is the documented shape of a phone in a contact: the owning
+// contact as a link.
+type wirePhone struct {
+	LDType               string `json:"@type"`
+	ID                   string `json:"id"`
+	PhoneNumber          string `json:"phoneNumber"`
+	FormattedPhoneNumber string `json:"formattedPhoneNumber"`
+	Extension            string `json:"extension"`
+	Type                 string `json:"type"`
+	DeliverabilityStatus string `json:"deliverabilityStatus"`
+	Contact              string `json:"contact"`
+}
+
+func (w *wireContact) fill(c *Contact, raw []byte) {
+	*c = Contact{
+		LDType:        w.LDType,
+		ID:            w.ID,
+		Name:          w.Name,
+		FirstName:     w.FirstName,
+		LastName:      w.LastName,
+		Data:          w.Data,
+		Conversations: w.Conversations,
+		CreatedAt:     parseTimeString(w.CreatedAt),
+		Raw:           raw,
+	}
+	if w.Phones == nil {
+		return
+	}
+	members := w.Phones.Members
+	if members == nil {
+		members = w.Phones.HMembers
+	}
+	if members != nil {
+		c.Phones = make([]ContactPhone, len(members))
+		for i := range members {
+			p := &members[i]
+			c.Phones[i] = ContactPhone{
+				LDType: p.LDType, ID: p.ID, PhoneNumber: p.PhoneNumber, FormattedPhoneNumber: p.FormattedPhoneNumber,
+				Extension: p.Extension, Type: p.Type, DeliverabilityStatus: p.DeliverabilityStatus, ContactID: p.Contact,
+			}
+		}
+	}
+	if len(c.Phones) == 0 {
+		c.PhonesIRI = w.Phones.ID
+	}
+}
+
+// lenientContact decodes any form of a contact into c, which keeps raw.
+func lenientContact(c *Contact, raw []byte) error {
 	type plain Contact
+	*c = Contact{}
 	aux := struct {
 		*plain
 		Phones        jsonld.Collection[ContactPhone] `json:"phones"`
 		Conversations jsonld.Link                     `json:"conversations"`
 		CreatedAt     lenientTime                     `json:"createdAt"`
 	}{plain: (*plain)(c)}
-	if err := decodeObject(b, &aux); err != nil {
+	if err := decodeObject(raw, &aux); err != nil {
 		return err
 	}
 	c.Phones = aux.Phones.Members
@@ -60,7 +144,7 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 	}
 	c.Conversations = aux.Conversations.IRI
 	c.CreatedAt = aux.CreatedAt.Time
-	c.Raw = append(json.RawMessage(nil), b...)
+	c.Raw = raw
 	return nil
 }
 
@@ -166,18 +250,18 @@ func (p *ContactParams) validate(create bool) error {
 	return nil
 }
 
-func (s *ContactsService) pager(opts *ContactListOptions) pager[*Contact] {
+func (s *ContactsService) pager(opts *ContactListOptions) pager[Contact] {
 	var o ContactListOptions
 	if opts != nil {
 		o = *opts
 	}
 	if strings.TrimSpace(o.Query) == "" {
-		return newPager[*Contact](s.client, epContactsList, nil)
+		return newPager[Contact](s.client, epContactsList, nil)
 	}
 	if o.Filter == "" {
 		o.Filter = "all"
 	}
-	return newPager[*Contact](s.client, epContactsSearch, &o, o.Filter)
+	return newPager[Contact](s.client, epContactsSearch, &o, o.Filter)
 }
 
 // List iterates over the account's contacts, or over the contacts matching
@@ -243,7 +327,7 @@ func (s *ContactsService) SearchPhones(ctx context.Context, q string) iter.Seq2[
 	if strings.TrimSpace(q) == "" {
 		return errSeq[*ContactPhone](errors.New("textus: empty search query"))
 	}
-	return newPager[*ContactPhone](s.client, epContactPhonesSearch, struct {
+	return newPager[ContactPhone](s.client, epContactPhonesSearch, struct {
 		Q string `url:"q"`
 	}{q}).all(ctx)
 }
@@ -282,5 +366,5 @@ func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParam
 //
 // GET /contacts/:contact/conversations (https://apidocs.next.textus.com/docs/contacts/conversations).
 func (s *ContactsService) Conversations(ctx context.Context, id string) iter.Seq2[*Conversation, error] {
-	return newPager[*Conversation](s.client, epContactsConversations, nil, id).all(ctx)
+	return newPager[Conversation](s.client, epContactsConversations, nil, id).all(ctx)
 }

@@ -52,29 +52,91 @@ type Conversation struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes a conversation leniently (relations as link or
-// embedded object).
+// UnmarshalJSON decodes a conversation, replacing c's fields. Decoding is
+// lenient: relations may be a link or an embedded object, and a field of an
+// unexpected JSON type is left zero rather than failing the conversation.
 func (c *Conversation) UnmarshalJSON(b []byte) error {
+	return c.decodeBytes(append([]byte(nil), b...))
+}
+
+func (c *Conversation) decodeBytes(raw []byte) error {
+	return decodeBytesWire[Conversation, wireConversation](c, raw, lenientConversation)
+}
+
+func (c *Conversation) decodeNext(dec *json.Decoder, body []byte, start int64) (bool, error) {
+	return decodeNextWire[Conversation, wireConversation](c, dec, body, start, lenientConversation)
+}
+
+// wireConversation is the documented shape of a conversation (see the
+// one-pass decoding in decode.go).
+type wireConversation struct {
+	LDType                      string            `json:"@type"`
+	ID                          string            `json:"id"`
+	Slug                        string            `json:"slug"`
+	CurrentState                ConversationState `json:"currentState"`
+	Account                     string            `json:"account"`
+	PhoneNumber                 string            `json:"phoneNumber"`
+	FormattedPhoneNumber        string            `json:"formattedPhoneNumber"`
+	AccountPhoneNumber          string            `json:"accountPhoneNumber"`
+	FormattedAccountPhoneNumber string            `json:"formattedAccountPhoneNumber"`
+	Unanswered                  bool              `json:"unanswered"`
+	Unsubscribed                bool              `json:"unsubscribed"`
+	Blocked                     bool              `json:"blocked"`
+	AssignedContact             string            `json:"assignedContact"`
+	Latest                      json.RawMessage   `json:"latestPreviewableItem"`
+}
+
+func (w *wireConversation) fill(c *Conversation, raw []byte) {
+	*c = Conversation{
+		LDType:                      w.LDType,
+		ID:                          w.ID,
+		Slug:                        w.Slug,
+		CurrentState:                w.CurrentState,
+		Account:                     w.Account,
+		PhoneNumber:                 w.PhoneNumber,
+		FormattedPhoneNumber:        w.FormattedPhoneNumber,
+		AccountPhoneNumber:          w.AccountPhoneNumber,
+		FormattedAccountPhoneNumber: w.FormattedAccountPhoneNumber,
+		Unanswered:                  w.Unanswered,
+		Unsubscribed:                w.Unsubscribed,
+		Blocked:                     w.Blocked,
+		AssignedContact:             w.AssignedContact,
+		LatestMessage:               latestMessage(w.Latest),
+		Raw:                         raw,
+	}
+}
+
+// latestMessage decodes an embedded latestPreviewableItem; anything but an
+// object that decodes as a message is none.
+func latestMessage(raw json.RawMessage) *Message {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil
+	}
+	m := new(Message)
+	if m.decodeBytes(raw) != nil {
+		return nil
+	}
+	return m
+}
+
+// lenientConversation decodes any form of a conversation into c, which
+// keeps raw.
+func lenientConversation(c *Conversation, raw []byte) error {
 	type plain Conversation
+	*c = Conversation{}
 	aux := struct {
 		*plain
 		Account         jsonld.Link     `json:"account"`
 		AssignedContact jsonld.Link     `json:"assignedContact"`
 		Latest          json.RawMessage `json:"latestPreviewableItem"`
 	}{plain: (*plain)(c)}
-	if err := decodeObject(b, &aux); err != nil {
+	if err := decodeObject(raw, &aux); err != nil {
 		return err
 	}
 	c.Account = aux.Account.IRI
 	c.AssignedContact = aux.AssignedContact.IRI
-	c.LatestMessage = nil
-	if len(aux.Latest) > 0 && aux.Latest[0] == '{' {
-		var m Message
-		if err := json.Unmarshal(aux.Latest, &m); err == nil {
-			c.LatestMessage = &m
-		}
-	}
-	c.Raw = append(json.RawMessage(nil), b...)
+	c.LatestMessage = latestMessage(aux.Latest)
+	c.Raw = raw
 	return nil
 }
 
@@ -102,26 +164,15 @@ func (s *ConversationsService) GetByPhone(ctx context.Context, phone string) (*C
 	return call[Conversation](ctx, s.client, epConversationsByPhone, nil, e164)
 }
 
-func (s *ConversationsService) timeline(id string) pager[*Message] {
-	p := newPager[*Message](s.client, epConversationsTimeline, nil, id)
-	p.decode = decodeTimelineItem
+func (s *ConversationsService) timeline(id string) pager[Message] {
+	p := newPager[Message](s.client, epConversationsTimeline, nil, id)
+	p.keep = isMessage
 	return p
 }
 
-// decodeTimelineItem keeps the Messages of a timeline and skips its other
-// event types.
-func decodeTimelineItem(raw json.RawMessage) (*Message, bool, error) {
-	var head struct {
-		Type string `json:"@type"`
-	}
-	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, false, err
-	}
-	if head.Type != "" && head.Type != "Message" {
-		return nil, false, nil
-	}
-	return decodeInto[Message](raw)
-}
+// isMessage keeps the Messages of a timeline and skips its other event
+// types.
+func isMessage(m *Message) bool { return m.LDType == "" || m.LDType == "Message" }
 
 // Timeline iterates over the messages of a conversation (by IRI or slug),
 // newest first as the API orders them; other timeline events are skipped.
@@ -160,7 +211,7 @@ func (s *ConversationsService) List(ctx context.Context, opts *ConversationListO
 	if o.Filter == "" {
 		o.Filter = "active"
 	}
-	return newPager[*Conversation](s.client, epConversationsList, &o, o.Filter).all(ctx)
+	return newPager[Conversation](s.client, epConversationsList, &o, o.Filter).all(ctx)
 }
 
 // MarkRead marks a conversation read for the token's user.

@@ -86,10 +86,108 @@ type Message struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes a message leniently (relations as link or object,
-// timestamps in any RFC 3339 form).
+// UnmarshalJSON decodes a message, replacing m's fields. Decoding is
+// lenient: relations may be a link or an embedded object, timestamps may be
+// in any RFC 3339 form, and a field of an unexpected JSON type is left zero
+// rather than failing the message.
 func (m *Message) UnmarshalJSON(b []byte) error {
+	return m.decodeBytes(append([]byte(nil), b...))
+}
+
+func (m *Message) decodeBytes(raw []byte) error {
+	return decodeBytesWire[Message, wireMessage](m, raw, lenientMessage)
+}
+
+func (m *Message) decodeNext(dec *json.Decoder, body []byte, start int64) (bool, error) {
+	return decodeNextWire[Message, wireMessage](m, dec, body, start, lenientMessage)
+}
+
+// wireMessage is the documented shape of a message (see the one-pass
+// decoding in decode.go).
+type wireMessage struct {
+	LDType                   string        `json:"@type"`
+	ID                       string        `json:"id"`
+	Body                     string        `json:"body"`
+	FormattedBody            string        `json:"formattedBody"`
+	Direction                Direction     `json:"direction"`
+	DeliveryState            DeliveryState `json:"deliveryState"`
+	Status                   string        `json:"status"`
+	FriendlyStateDescription string        `json:"friendlyStateDescription"`
+	Conversation             string        `json:"conversation"`
+	Sender                   string        `json:"sender"`
+	Source                   string        `json:"source"`
+	Channel                  string        `json:"channel"`
+	Flags                    []string      `json:"flags"`
+	RetryAllowed             bool          `json:"retryAllowed"`
+	Attachments              *wireLinks    `json:"attachments"`
+	CreatedAt                string        `json:"createdAt"`
+	DisplayTimestamp         string        `json:"displayTimestamp"`
+	TimelinePosition         string        `json:"timelinePosition"`
+	LatestEventAt            string        `json:"latestEventAt"`
+	ScheduledAt              string        `json:"scheduledAt"`
+}
+
+// wireLinks is a collection of embedded objects of which only the IRIs are
+// kept.
+type wireLinks struct {
+	Members  []wireRef `json:"members"`
+	HMembers []wireRef `json:"hydra:member"`
+}
+
+// wireRef is an embedded object of which only the IRI is kept.
+type wireRef struct {
+	ID  string `json:"id"`
+	AID string `json:"@id"`
+}
+
+func (r *wireRef) iri() string {
+	if r == nil {
+		return ""
+	}
+	if r.ID != "" {
+		return r.ID
+	}
+	return r.AID
+}
+
+func (w *wireMessage) fill(m *Message, raw []byte) {
+	*m = Message{
+		LDType:                   w.LDType,
+		ID:                       w.ID,
+		Body:                     w.Body,
+		FormattedBody:            w.FormattedBody,
+		Direction:                w.Direction,
+		DeliveryState:            w.DeliveryState,
+		Status:                   w.Status,
+		FriendlyStateDescription: w.FriendlyStateDescription,
+		Conversation:             w.Conversation,
+		Sender:                   w.Sender,
+		Source:                   w.Source,
+		Channel:                  w.Channel,
+		Flags:                    w.Flags,
+		RetryAllowed:             w.RetryAllowed,
+		CreatedAt:                parseTimeString(w.CreatedAt),
+		DisplayTimestamp:         parseTimeString(w.DisplayTimestamp),
+		TimelinePosition:         w.TimelinePosition,
+		LatestEventAt:            parseTimeString(w.LatestEventAt),
+		ScheduledAt:              parseTimeString(w.ScheduledAt),
+		Raw:                      raw,
+	}
+	if a := w.Attachments; a != nil {
+		members := a.Members
+		if members == nil {
+			members = a.HMembers
+		}
+		for i := range members {
+			m.AttachmentIDs = append(m.AttachmentIDs, members[i].iri())
+		}
+	}
+}
+
+// lenientMessage decodes any form of a message into m, which keeps raw.
+func lenientMessage(m *Message, raw []byte) error {
 	type plain Message
+	*m = Message{}
 	aux := struct {
 		*plain
 		Conversation     jsonld.Link                    `json:"conversation"`
@@ -101,12 +199,11 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		ScheduledAt      lenientTime                    `json:"scheduledAt"`
 		TimelinePosition json.RawMessage                `json:"timelinePosition"`
 	}{plain: (*plain)(m)}
-	if err := decodeObject(b, &aux); err != nil {
+	if err := decodeObject(raw, &aux); err != nil {
 		return err
 	}
 	m.Conversation = aux.Conversation.IRI
 	m.Sender = aux.Sender.IRI
-	m.AttachmentIDs = nil
 	for _, a := range aux.Attachments.Members {
 		m.AttachmentIDs = append(m.AttachmentIDs, a.IRI)
 	}
@@ -115,7 +212,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	m.LatestEventAt = aux.LatestEventAt.Time
 	m.ScheduledAt = aux.ScheduledAt.Time
 	m.TimelinePosition = rawScalar(aux.TimelinePosition)
-	m.Raw = append(json.RawMessage(nil), b...)
+	m.Raw = raw
 	return nil
 }
 

@@ -28,6 +28,16 @@ func parseTime(b []byte) time.Time {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return time.Time{}
 	}
+	return parseTimeString(s)
+}
+
+// parseTimeString reads an RFC 3339 timestamp with any fractional precision
+// and any offset, or one without an offset (read as UTC); anything else is
+// the zero time.
+func parseTimeString(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
 	tm, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		// Some producers omit the offset; read those as UTC.

@@ -40,10 +40,61 @@ type OptOut struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes an opt-out leniently, accepting both the current and
-// the older documented shapes.
+// UnmarshalJSON decodes an opt-out, replacing o's fields. Decoding is
+// lenient and accepts both the current and the older documented shapes; a
+// field of an unexpected JSON type is left zero.
 func (o *OptOut) UnmarshalJSON(b []byte) error {
+	return o.decodeBytes(append([]byte(nil), b...))
+}
+
+func (o *OptOut) decodeBytes(raw []byte) error {
+	return decodeBytesWire[OptOut, wireOptOut](o, raw, lenientOptOut)
+}
+
+func (o *OptOut) decodeNext(dec *json.Decoder, body []byte, start int64) (bool, error) {
+	return decodeNextWire[OptOut, wireOptOut](o, dec, body, start, lenientOptOut)
+}
+
+// wireOptOut is the documented shape of an opt-out (see the one-pass
+// decoding in decode.go).
+type wireOptOut struct {
+	LDType               string   `json:"@type"`
+	ID                   string   `json:"id"`
+	PhoneNumber          string   `json:"phoneNumber"`
+	FormattedPhoneNumber string   `json:"formattedPhoneNumber"`
+	CreatedAt            string   `json:"createdAt"`
+	CreatedVia           string   `json:"createdVia"`
+	Kind                 string   `json:"type"`
+	User                 *wireRef `json:"user"`
+	Account              string   `json:"account"`
+	OriginatingAccount   *wireRef `json:"originatingAccount"`
+}
+
+func (w *wireOptOut) fill(o *OptOut, raw []byte) {
+	*o = OptOut{
+		LDType:               w.LDType,
+		ID:                   w.ID,
+		PhoneNumber:          w.PhoneNumber,
+		FormattedPhoneNumber: w.FormattedPhoneNumber,
+		CreatedAt:            parseTimeString(w.CreatedAt),
+		CreatedVia:           w.CreatedVia,
+		Kind:                 w.Kind,
+		User:                 w.User.iri(),
+		Account:              w.OriginatingAccount.iri(),
+		Raw:                  raw,
+	}
+	if o.Account == "" {
+		o.Account = w.Account
+	}
+	if o.PhoneNumber == "" {
+		o.PhoneNumber = optOutPhone(o.ID, o.FormattedPhoneNumber)
+	}
+}
+
+// lenientOptOut decodes any form of an opt-out into o, which keeps raw.
+func lenientOptOut(o *OptOut, raw []byte) error {
 	type plain OptOut
+	*o = OptOut{}
 	aux := struct {
 		*plain
 		CreatedAt          lenientTime `json:"createdAt"`
@@ -51,7 +102,7 @@ func (o *OptOut) UnmarshalJSON(b []byte) error {
 		Account            jsonld.Link `json:"account"`
 		OriginatingAccount jsonld.Link `json:"originatingAccount"`
 	}{plain: (*plain)(o)}
-	if err := decodeObject(b, &aux); err != nil {
+	if err := decodeObject(raw, &aux); err != nil {
 		return err
 	}
 	o.CreatedAt = aux.CreatedAt.Time
@@ -63,7 +114,7 @@ func (o *OptOut) UnmarshalJSON(b []byte) error {
 	if o.PhoneNumber == "" {
 		o.PhoneNumber = optOutPhone(o.ID, o.FormattedPhoneNumber)
 	}
-	o.Raw = append(json.RawMessage(nil), b...)
+	o.Raw = raw
 	return nil
 }
 
@@ -124,7 +175,7 @@ func (s *OptOutsService) List(ctx context.Context, opts *OptOutListOptions) iter
 		}
 		o.Exact[i] = n
 	}
-	return newPager[*OptOut](s.client, epOptOutsList, &o).all(ctx)
+	return newPager[OptOut](s.client, epOptOutsList, &o).all(ctx)
 }
 
 // Get returns the opt-out recorded for a number, or an error matching

@@ -2,12 +2,9 @@ package textus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"hash/fnv"
 	"iter"
-
-	"github.com/textus-go/textus/internal/jsonld"
 )
 
 // Page is one page of a collection, for callers that want page-level
@@ -27,68 +24,25 @@ type Page[T any] struct {
 // HasNext reports whether another page follows.
 func (p *Page[T]) HasNext() bool { return p != nil && p.NextCursor != "" }
 
-// fetchPage GETs one collection page of ep at link. With a nil decode,
-// members are decoded straight into T; otherwise each member is decoded by
-// decode, which may skip it by returning ok=false (mixed collections).
-func fetchPage[T any](ctx context.Context, c *Client, ep *endpoint, link string, decode func(json.RawMessage) (T, bool, error)) (*Page[T], error) {
-	if decode == nil {
-		var coll jsonld.Collection[T]
-		if _, err := c.do(ctx, ep, link, nil, &coll); err != nil {
-			return nil, err
-		}
-		items := coll.Members[:0]
-		for _, v := range coll.Members {
-			if !isZero(v) { // a null member
-				items = append(items, v)
-			}
-		}
-		return &Page[T]{Items: items, TotalItems: coll.TotalItems, NextCursor: coll.Next()}, nil
-	}
-	var coll jsonld.Collection[json.RawMessage]
-	if _, err := c.do(ctx, ep, link, nil, &coll); err != nil {
+// fetchPage GETs one collection page of ep at link. keep, when set, drops
+// the members it returns false for (mixed collections).
+func fetchPage[T any](ctx context.Context, c *Client, ep *endpoint, link string, keep func(*T) bool) (*Page[*T], error) {
+	p := &collectionPage[T]{keep: keep}
+	if _, err := c.do(ctx, ep, link, nil, p); err != nil {
 		return nil, err
 	}
-	p := &Page[T]{TotalItems: coll.TotalItems, Items: make([]T, 0, len(coll.Members))}
-	for _, raw := range coll.Members {
-		if string(raw) == "null" { // a null member, skipped as on the direct path
-			continue
-		}
-		v, ok, err := decode(raw)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			p.Items = append(p.Items, v)
-		}
-	}
-	p.NextCursor = coll.Next()
-	return p, nil
-}
-
-// isZero reports whether v is its type's zero value (a nil pointer for the
-// resource pointer types pages hold).
-func isZero[T any](v T) bool {
-	var zero T
-	return any(v) == any(zero)
-}
-
-// decodeInto is the member decoder for a plain resource type.
-func decodeInto[T any](raw json.RawMessage) (*T, bool, error) {
-	v := new(T)
-	if err := json.Unmarshal(raw, v); err != nil {
-		return nil, false, err
-	}
-	return v, true, nil
+	return &Page[*T]{Items: p.items, TotalItems: p.totalItems, NextCursor: p.next}, nil
 }
 
 // pager builds the first link lazily (so argument errors surface on the
 // first step, like any other error) and walks view.next. Every page is a
-// call to ep.
+// call to ep. keep, when set, drops the members it returns false for
+// (mixed collections).
 type pager[T any] struct {
-	c      *Client
-	ep     *endpoint
-	first  func() (string, error)
-	decode func(json.RawMessage) (T, bool, error)
+	c     *Client
+	ep    *endpoint
+	first func() (string, error)
+	keep  func(*T) bool
 }
 
 // newPager returns a pager whose first page is ep's path for args, with the
@@ -104,7 +58,7 @@ func newPager[T any](c *Client, ep *endpoint, opts any, args ...string) pager[T]
 }
 
 // page fetches the page at cursor, or the first page when cursor is "".
-func (p pager[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
+func (p pager[T]) page(ctx context.Context, cursor string) (*Page[*T], error) {
 	link := cursor
 	if link == "" {
 		var err error
@@ -112,30 +66,29 @@ func (p pager[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 			return nil, err
 		}
 	}
-	return fetchPage(ctx, p.c, p.ep, link, p.decode)
+	return fetchPage(ctx, p.c, p.ep, link, p.keep)
 }
 
 // all is a lazy iterator over every item of every page: nothing is fetched
 // before the first step; one page is held at a time; breaking out stops
 // fetching; an error is yielded once and ends the sequence.
-func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
+func (p pager[T]) all(ctx context.Context) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
 		link, err := p.first()
 		if err != nil {
-			yield(zero, err)
+			yield(nil, err)
 			return
 		}
 		var seen visited
 		seen.visit(p.c, link)
 		for {
-			pg, err := fetchPage(ctx, p.c, p.ep, link, p.decode)
+			pg, err := fetchPage(ctx, p.c, p.ep, link, p.keep)
 			if err != nil {
-				yield(zero, err)
+				yield(nil, err)
 				return
 			}
 			for i, item := range pg.Items {
-				pg.Items[i] = zero // the consumer's copy is the only one kept
+				pg.Items[i] = nil // the consumer's copy is the only one kept
 				if !yield(item, nil) {
 					return
 				}
@@ -144,7 +97,7 @@ func (p pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 				return
 			}
 			if seen.visit(p.c, pg.NextCursor) {
-				yield(zero, errors.New("textus: pagination loop: the API's next link points at a page already read"))
+				yield(nil, errors.New("textus: pagination loop: the API's next link points at a page already read"))
 				return
 			}
 			link = pg.NextCursor

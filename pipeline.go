@@ -317,59 +317,68 @@ func (x *exchange) classify(ctx context.Context, resp *http.Response, err error)
 	return err
 }
 
-// decode reads a 2xx body into out (when non-nil) through the size cap,
-// then drains what is left so that the connection can be reused.
+// decode reads a 2xx body whole, through the size cap, and decodes it into
+// out (when non-nil): a collection page, or a resource (see
+// unmarshalResource), which keeps the body as its Raw.
 func (x *exchange) decode(resp *http.Response, out any) error {
 	defer resp.Body.Close()
-	if out != nil {
-		body := &cappedReader{r: resp.Body, left: x.cr.maxBody}
-		if err := decodeBody(body, out); err != nil {
-			if errors.Is(err, errBodyTooLarge) {
-				return fmt.Errorf("textus: %s %s: the response body is larger than %d bytes (see WithMaxResponseBytes)", x.ep.method, x.url, x.cr.maxBody)
+	if out == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody)) // so the connection can be reused
+		return nil
+	}
+	body, err := readCapped(resp.Body, resp.ContentLength, x.cr.maxBody)
+	if errors.Is(err, errBodyTooLarge) {
+		return fmt.Errorf("textus: %s %s: the response body is larger than %d bytes (see WithMaxResponseBytes)", x.ep.method, x.url, x.cr.maxBody)
+	}
+	if err != nil {
+		return fmt.Errorf("textus: %s %s: reading response: %w", x.ep.method, x.url, err)
+	}
+	if p, ok := out.(interface{ decodeBody([]byte) error }); ok {
+		err = p.decodeBody(body)
+	} else {
+		err = unmarshalResource(body, out)
+	}
+	if err != nil {
+		return fmt.Errorf("textus: %s %s: decoding response: %w", x.ep.method, x.url, err)
+	}
+	return nil
+}
+
+// readCapped reads r to the end into a buffer sized from the response's
+// Content-Length when it is known, and fails with errBodyTooLarge past max
+// bytes, so that a huge or endless body cannot grow memory without bound.
+func readCapped(r io.Reader, contentLength, max int64) ([]byte, error) {
+	if contentLength > max {
+		return nil, errBodyTooLarge
+	}
+	size := int64(512)
+	if contentLength >= 0 {
+		size = contentLength + 1 // room for the read that reports EOF
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if int64(len(buf)) > max {
+			return nil, errBodyTooLarge
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(int64(cap(buf)), max+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			if int64(len(buf)) > max {
+				return nil, errBodyTooLarge
 			}
-			return fmt.Errorf("textus: %s %s: decoding response: %w", x.ep.method, x.url, err)
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-	return nil
 }
 
-// decodeBody decodes JSON into out; an empty body is not an error.
-func decodeBody(r io.Reader, out any) error {
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return nil
-}
-
-// errBodyTooLarge is returned by cappedReader past its cap.
+// errBodyTooLarge is returned by readCapped past its cap.
 var errBodyTooLarge = errors.New("textus: response body too large")
-
-// cappedReader reads at most left bytes of r, then fails with
-// errBodyTooLarge, so that a huge or endless response cannot grow the
-// decoder's buffer without bound.
-type cappedReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (c *cappedReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		// Is there more? A body of exactly the cap is fine.
-		var one [1]byte
-		if n, _ := c.r.Read(one[:]); n > 0 {
-			return 0, errBodyTooLarge
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
-}
 
 // observeRate records a response's rate state in Client.Rate and, when the
 // response said how many requests remain, in the server block and the Pacer.

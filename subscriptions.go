@@ -223,15 +223,10 @@ func (s *WebhooksService) Disable(ctx context.Context, id string) (*Webhook, err
 //
 // GET /:account/integrations
 func (s *WebhooksService) List(ctx context.Context) iter.Seq2[*Webhook, error] {
-	p := newPager[*Webhook](s.client, epWebhooksList, nil)
-	p.decode = decodeWebhook
+	p := newPager[Webhook](s.client, epWebhooksList, nil)
+	p.keep = isWebhook
 	return p.all(ctx)
 }
 
-func decodeWebhook(raw json.RawMessage) (*Webhook, bool, error) {
-	w, _, err := decodeInto[Webhook](raw)
-	if err != nil {
-		return nil, false, err
-	}
-	return w, w.Provider == "" || w.Provider == "webhook", nil
-}
+// isWebhook keeps the integrations that are webhook subscriptions.
+func isWebhook(w *Webhook) bool { return w.Provider == "" || w.Provider == "webhook" }

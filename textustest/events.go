@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // Event emission. Every emit* function runs with s.mu held, so events of
@@ -66,7 +67,7 @@ func (s *Server) emitOpt(action textus.EventType, o *optOut) {
 			ID:                   "/textus/opt_outs/" + o.phone,
 			Kind:                 kind,
 			PhoneNumber:          o.phone,
-			FormattedPhoneNumber: displayPhone(o.phone),
+			FormattedPhoneNumber: phone.Display(o.phone),
 			Account:              s.accountIRI(),
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // Wire shapes, written from the API documentation (textus-api.md). They are
@@ -224,7 +225,7 @@ func (s *Server) wirePhone(p *contactPhone, embedContact bool) wireContactPhone 
 		Type:                 "ContactPhone",
 		ID:                   "/contact_phones/" + p.slug,
 		PhoneNumber:          p.e164,
-		FormattedPhoneNumber: displayPhone(p.e164),
+		FormattedPhoneNumber: phone.Display(p.e164),
 		PhoneType:            p.typ,
 		DeliverabilityStatus: "unknown",
 		Contact:              p.contact.iri(),
@@ -335,9 +336,9 @@ func (s *Server) wireConversation(cv *conversation, withAccount bool) *wireConve
 		CurrentState:                "open",
 		Account:                     s.accountIRI(),
 		PhoneNumber:                 cv.phone,
-		FormattedPhoneNumber:        displayPhone(cv.phone),
+		FormattedPhoneNumber:        phone.Display(cv.phone),
 		AccountPhoneNumber:          s.cfg.phone,
-		FormattedAccountPhoneNumber: displayPhone(s.cfg.phone),
+		FormattedAccountPhoneNumber: phone.Display(s.cfg.phone),
 		RequestingUserInfo: wireUserInfo{
 			Type: "ConversationUserInfo",
 			ID:   cv.iri() + "/user_info",
@@ -374,7 +375,7 @@ func (s *Server) wireAccount() *wireAccount {
 		Name:                s.cfg.accountName,
 		Slug:                a,
 		AccountType:         "standard",
-		PhoneNumbers:        []string{displayPhone(s.cfg.phone)},
+		PhoneNumbers:        []string{phone.Display(s.cfg.phone)},
 		ContactsEnabled:     true,
 		EffectiveRole:       "admin",
 		Contacts:            "/" + a + "/contacts",
@@ -393,7 +394,7 @@ func (s *Server) wireOptOut(o *optOut) *wireOptOut {
 		Context:              "/contexts/OptOut.jsonld",
 		ID:                   "/textus/opt_outs/" + o.phone,
 		CreatedAt:            ts(o.createdAt),
-		FormattedPhoneNumber: nationalPhone(o.phone),
+		FormattedPhoneNumber: phone.National(o.phone),
 		CreatedVia:           o.via,
 		OriginatingAccount:   wireAccountRef{Type: "Account", ID: s.accountIRI(), Name: s.cfg.accountName},
 	}

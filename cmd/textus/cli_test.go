@@ -725,22 +725,27 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
-func TestPhoneHelpers(t *testing.T) {
-	for in, want := range map[string][2]string{
-		"303-555-1234 x12":     {"303-555-1234", "12"},
-		"+13035551234 ext. 7":  {"+13035551234", "7"},
-		"(303) 555-1234 #2921": {"(303) 555-1234", "2921"},
-		"+13035551234":         {"+13035551234", ""},
-		"x123":                 {"x123", ""},
+func TestCheckPhone(t *testing.T) {
+	for in, want := range map[string]string{
+		" 303-555-1234 x12 ":   "303-555-1234 x12",
+		"+13035551234 ext. 7":  "+13035551234 ext. 7",
+		"(303) 555-1234 #2921": "(303) 555-1234 #2921",
+		"+13035551234":         "+13035551234",
 	} {
-		num, ext := splitExtension(in)
-		assert.Equal(t, want, [2]string{num, ext}, in)
+		v, err := checkPhone(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, v, "sent as typed")
 	}
-	v, err := checkPhone(" 303-555-1234 x12 ")
-	require.NoError(t, err)
-	assert.Equal(t, "303-555-1234 x12", v)
-	_, err = checkPhone("555-1234")
-	assert.ErrorIs(t, err, textus.ErrInvalidPhone)
+	// As strict as textus.NormalizePhone, the extension aside.
+	for in, msg := range map[string]string{
+		"555-1234":         `textus: invalid phone number: "555-1234" is neither E.164 nor a 10-digit North American number`,
+		"103-555-1234 x12": `textus: invalid phone number: "103-555-1234 x12" has area code 103; North American area codes start with 2 to 9`,
+		"x123":             `textus: invalid phone number: "x123" contains 'x'`,
+	} {
+		_, err := checkPhone(in)
+		assert.ErrorIs(t, err, textus.ErrInvalidPhone, in)
+		assert.EqualError(t, err, msg)
+	}
 }
 
 func TestSmallHelpers(t *testing.T) {
@@ -754,8 +759,6 @@ func TestSmallHelpers(t *testing.T) {
 	assert.Equal(t, "[not json", dataValue("[not json"))
 	assert.Equal(t, `["vip"]`, dataCell([]any{"vip"}))
 	assert.Equal(t, "42", dataCell(float64(42)))
-	assert.Equal(t, "(303) 555-1234", displayPhone("+13035551234"))
-	assert.Equal(t, "+447700900123", displayPhone("+447700900123"))
 }
 
 func TestDescribeAPIError(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 	"github.com/textus-go/textus/webhooks"
 )
 
@@ -205,7 +206,7 @@ func (s *sampler) delivery(ev textus.EventType, now time.Time) ([]byte, string, 
 			"id":                   "/textus/opt_outs/" + s.phone,
 			"type":                 kind,
 			"phoneNumber":          s.phone,
-			"formattedPhoneNumber": displayPhone(s.phone),
+			"formattedPhoneNumber": phone.Display(s.phone),
 			"account":              "/accounts/" + s.account,
 		}
 	case textus.EventContactCreated:
@@ -226,7 +227,7 @@ func (s *sampler) conversation(slug string, unanswered bool) map[string]any {
 		"currentState":                "open",
 		"account":                     "/accounts/" + s.account,
 		"phoneNumber":                 s.phone,
-		"formattedPhoneNumber":        displayPhone(s.phone),
+		"formattedPhoneNumber":        phone.Display(s.phone),
 		"accountPhoneNumber":          sampleAccountPhone,
 		"formattedAccountPhoneNumber": sampleFormattedAccountPhone,
 		"unanswered":                  unanswered,
@@ -291,7 +292,7 @@ func (s *sampler) contact(ts string) map[string]any {
 				"@type":                "ContactPhone",
 				"id":                   "/contact_phones/" + randomSlug(),
 				"phoneNumber":          s.phone,
-				"formattedPhoneNumber": displayPhone(s.phone),
+				"formattedPhoneNumber": phone.Display(s.phone),
 				"extension":            nil,
 				"type":                 "Mobile",
 				"deliverabilityStatus": "unknown",
@@ -303,16 +304,6 @@ func (s *sampler) contact(ts string) map[string]any {
 		"conversations": id + "/conversations",
 		"createdAt":     ts,
 	}
-}
-
-// displayPhone formats a North American E.164 number as "(303) 555-1234";
-// other numbers are returned as they are.
-func displayPhone(e164 string) string {
-	if len(e164) == 12 && strings.HasPrefix(e164, "+1") {
-		d := e164[2:]
-		return "(" + d[:3] + ") " + d[3:6] + "-" + d[6:]
-	}
-	return e164
 }
 
 // randomSlug returns a 7-character id such as the API uses ("DQeeO69").

@@ -2,6 +2,7 @@ package textustest
 
 import (
 	"io"
+	"net"
 	"time"
 )
 
@@ -58,6 +59,7 @@ type config struct {
 	control        bool
 	logOut         io.Writer
 	undeliverables []string
+	listener       net.Listener
 }
 
 func defaultConfig() config {
@@ -257,7 +259,7 @@ func WithLenientContentType() Option {
 // WithControlEndpoints mounts the control API under /_textustest/ (see
 // the package documentation), so that programs that cannot call the Go
 // methods (ReceiveMessage, SetUndeliverable, ...) can drive the fake over
-// HTTP. The standalone server enables it.
+// HTTP. The textus fake command enables it.
 func WithControlEndpoints() Option {
 	return func(c *config) { c.control = true }
 }
@@ -271,4 +273,14 @@ func WithUndeliverable(phones ...string) Option {
 // to w. Off by default.
 func WithLog(w io.Writer) Option {
 	return func(c *config) { c.logOut = w }
+}
+
+// WithListener makes the server serve on ln, an open listener, instead of a
+// fresh loopback port, as a test server replaces httptest.Server.Listener.
+// It is how the fake runs on a fixed address: the "textus fake" command
+// opens the address itself (so that it can report an address in use) and
+// hands it over. URL is made from ln's address, and Close closes ln. A nil
+// ln keeps the default.
+func WithListener(ln net.Listener) Option {
+	return func(c *config) { c.listener = ln }
 }

@@ -25,8 +25,8 @@ import (
 var ErrClosed = errors.New("textustest: server closed")
 
 // Server is a fake TextUs API server with real state. Make one with
-// NewServer (tests) or NewServerAt (a fixed address), and Close it when
-// done. All methods are safe for concurrent use.
+// NewServer and Close it when done. All methods are safe for concurrent
+// use.
 type Server struct {
 	cfg      config
 	url      string
@@ -83,23 +83,11 @@ type RequestRecord struct {
 	Fault FaultKind
 }
 
-// NewServer starts a fake TextUs server on a loopback port. Close it when
-// done (defer srv.Close()). It panics only if no loopback port can be
-// opened, as net/http/httptest does.
+// NewServer starts a fake TextUs server on a loopback port, as
+// httptest.NewServer does, or on the listener given with WithListener.
+// Close it when done (defer srv.Close()). It panics only if no loopback
+// port can be opened, as net/http/httptest does.
 func NewServer(opts ...Option) *Server {
-	s, err := NewServerAt("127.0.0.1:0", opts...)
-	if err != nil {
-		if s, err = NewServerAt("[::1]:0", opts...); err != nil {
-			panic(fmt.Sprintf("textustest: cannot listen on a loopback port: %v", err))
-		}
-	}
-	return s
-}
-
-// NewServerAt starts a fake TextUs server listening on addr
-// ("127.0.0.1:8080", ":0", ...). It is what NewServer and the standalone
-// server (see Serve) use.
-func NewServerAt(addr string, opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o != nil {
@@ -109,9 +97,9 @@ func NewServerAt(addr string, opts ...Option) (*Server, error) {
 	if cfg.token == "" {
 		cfg.token = "textustest_" + randomHex(16)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("textustest: listen on %s: %w", addr, err)
+	ln := cfg.listener
+	if ln == nil {
+		ln = loopbackListener()
 	}
 	s := &Server{
 		cfg:      cfg,
@@ -140,7 +128,18 @@ func NewServerAt(addr string, opts ...Option) (*Server, error) {
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	go func() { s.serveErr <- s.httpSrv.Serve(ln) }()
-	return s, nil
+	return s
+}
+
+// loopbackListener listens on a free loopback port, IPv4 first.
+func loopbackListener() net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+			panic(fmt.Sprintf("textustest: cannot listen on a loopback port: %v", err))
+		}
+	}
+	return ln
 }
 
 // resetState empties every record. The caller holds s.mu or has not shared

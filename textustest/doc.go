@@ -87,9 +87,9 @@
 // get a generated secret and receive deliveries for the events they
 // subscribe to: message.received, message.delivered, message.failed,
 // contact.created, contact.opted_out and contact.opted_in. Each delivery is
-// a WebhookDelivery envelope signed with webhooks.Sign in the
-// X-TextUs-Signature header, so a webhooks.Handler built with the secret
-// accepts it. Deliveries are asynchronous: call WaitIdle before asserting
+// a WebhookDelivery envelope (OptOutWebhookDelivery for opt-outs and
+// opt-ins) signed with webhooks.Sign in the X-TextUs-Signature header, so
+// a webhooks.Handler built with the secret accepts it. Deliveries are asynchronous: call WaitIdle before asserting
 // on what the receiver got. A delivery answered with anything but a 2xx is
 // retried with the same id and body (5 attempts, 50ms doubling to 1s;
 // WithWebhookRetry), and a subscription whose delivery is given up on is
@@ -100,6 +100,13 @@
 // (up to WithCloseTimeout, default 5s) and leaves no goroutine behind.
 //
 // See Example_webhooks for a complete receiver.
+//
+// SampleDelivery builds the same deliveries without a server, for every
+// event (phone_call.completed included), to test a receiver on its own:
+//
+//	body, err := textustest.SampleDelivery(textus.EventContactOptedOut, textustest.SampleOptions{Phone: "+13035551234"})
+//	req := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
+//	req.Header.Set(webhooks.SignatureHeader, webhooks.Sign(secret, body))
 //
 // # Control API and the textus fake command
 //

@@ -205,6 +205,22 @@ type wireDelivery struct {
 	Message      *wireMessage      `json:"message,omitempty"`
 	OptOut       *wireHookOptOut   `json:"optOut,omitempty"`
 	Contact      *wireContact      `json:"contact,omitempty"`
+	PhoneCall    *wirePhoneCall    `json:"phoneCall,omitempty"`
+}
+
+// wirePhoneCall is the phoneCall of a phone_call.completed delivery. The
+// public docs show neither the key nor the resource (textus-webhooks.md
+// §2); SampleDelivery is its only user.
+type wirePhoneCall struct {
+	Type         string `json:"@type"`
+	ID           string `json:"id"`
+	Direction    string `json:"direction"`
+	Status       string `json:"status"`
+	Duration     int    `json:"duration"` // seconds
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Conversation string `json:"conversation"`
+	CreatedAt    string `json:"createdAt"`
 }
 
 type wireHookOptOut struct {
@@ -364,6 +380,24 @@ func (s *Server) wireConversation(cv *conversation, withAccount bool) *wireConve
 		w.Account = wireAccountRef{Type: "Account", ID: s.accountIRI(), Name: s.cfg.accountName, Slug: s.cfg.account}
 	}
 	return w
+}
+
+func (s *Server) wirePhoneCall(pc *phoneCall) *wirePhoneCall {
+	from, to := pc.conv.phone, s.cfg.phone
+	if pc.direction == "out" {
+		from, to = to, from
+	}
+	return &wirePhoneCall{
+		Type:         "PhoneCall",
+		ID:           pc.iri(),
+		Direction:    pc.direction,
+		Status:       pc.status,
+		Duration:     int(pc.duration / time.Second),
+		From:         from,
+		To:           to,
+		Conversation: pc.conv.iri(),
+		CreatedAt:    ts(pc.createdAt),
+	}
 }
 
 func (s *Server) wireAccount() *wireAccount {

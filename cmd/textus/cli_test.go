@@ -584,7 +584,7 @@ func TestTriggerSendsEveryEventShapeSigned(t *testing.T) {
 	assert.NotContains(t, r.stdout, secret)
 	require.Len(t, got, 8)
 
-	ids := map[string]bool{}
+	ids, hooks := map[string]bool{}, map[string]bool{}
 	for _, ev := range textus.AllEvents() {
 		e := got[ev].(interface{ Envelope() *textus.Event }).Envelope()
 		assert.NoError(t, e.DecodeError, ev)
@@ -592,7 +592,9 @@ func TestTriggerSendsEveryEventShapeSigned(t *testing.T) {
 		assert.Regexp(t, `^/integrations/\w{7}/deliveries/[0-9a-f-]{36}$`, e.ID)
 		assert.False(t, ids[e.ID], "delivery ids are unique")
 		ids[e.ID] = true
+		hooks[e.WebHook] = true
 	}
+	assert.Len(t, hooks, 1, "one subscription sends them all")
 	for _, ev := range []textus.EventType{textus.EventMessageReceived, textus.EventMessageDelivered, textus.EventMessageFailed, textus.EventMessageUnknown} {
 		m := got[ev].(*textus.MessageEvent)
 		require.NotNil(t, m.Conversation, ev)

@@ -314,9 +314,29 @@ func TestClientRetriesIdempotentRequests(t *testing.T) {
 	assert.Empty(t, srv.SentMessages())
 }
 
+// The server's own client keeps within the server's budget: it paces
+// itself and waits out a window rather than failing.
+func TestClientPacesWithinServerRateLimit(t *testing.T) {
+	t.Parallel() // it waits out three windows of a second
+	srv := newServer(t, textustest.WithRateLimit(5, time.Second))
+	c := srv.Client()
+	ctx := testContext(t)
+	ct, err := c.Contacts.Create(ctx, &textus.ContactParams{Name: "Paced"})
+	require.NoError(t, err)
+	for i := 0; i < 20; i++ {
+		_, err := c.Contacts.Get(ctx, ct.ID)
+		require.NoError(t, err, "call %d", i+1)
+	}
+	for _, r := range srv.Requests() {
+		assert.NotEqual(t, http.StatusTooManyRequests, r.Status, "%s %s: paced, never refused", r.Method, r.Path)
+	}
+}
+
+// A client told not to wait that long gets ErrRateLimited at once, without
+// sending.
 func TestClientRateLimited(t *testing.T) {
 	srv := newServer(t, textustest.WithRateLimit(2, time.Hour))
-	c := srv.Client()
+	c := srv.Client(textus.WithRetryWait(10*time.Millisecond, time.Second))
 	ctx := testContext(t)
 	for i := 0; i < 2; i++ {
 		_, err := c.Accounts.Get(ctx, srv.Account())
@@ -329,6 +349,7 @@ func TestClientRateLimited(t *testing.T) {
 
 	_, err := c.Accounts.Get(ctx, srv.Account())
 	require.ErrorIs(t, err, textus.ErrRateLimited)
+	assert.Len(t, srv.Requests(), 2, "the third call was not sent")
 }
 
 func TestClientWebhooks(t *testing.T) {
@@ -413,13 +434,16 @@ func TestClientWebhooks(t *testing.T) {
 	assert.Equal(t, []string{wh.ID}, ids)
 }
 
-func TestClientInvalidOptionDoesNotPanic(t *testing.T) {
+func TestClientPanicsOnInvalidOption(t *testing.T) {
 	srv := newServer(t)
 	_, err := srv.NewClient(textus.WithMaxRetries(-1))
-	require.Error(t, err)
+	require.Error(t, err, "NewClient returns the error")
+	assert.PanicsWithValue(t,
+		"textustest: Server.Client: "+err.Error()+" (Server.NewClient returns this error instead of panicking)",
+		func() { srv.Client(textus.WithUserAgent("acme/1.0"), textus.WithMaxRetries(-1)) },
+		"an invalid option is never dropped")
 
-	c := srv.Client(textus.WithMaxRetries(-1), textus.WithUserAgent("acme/1.0"))
-	require.NotNil(t, c)
+	c := srv.Client(textus.WithUserAgent("acme/1.0"))
 	_, err = c.Accounts.Get(testContext(t), srv.Account())
-	require.NoError(t, err, "the valid settings still apply")
+	require.NoError(t, err, "valid options make a working client")
 }

@@ -19,10 +19,12 @@
 //		assert.Contains(t, sent[0].Body, "interview")
 //	}
 //
-// Client sets the token, base URL and account, and short retry waits
-// (10ms to 1s) so that tests that inject faults stay fast; options passed
-// to it override them. URL, Token, Account and PhoneNumber give the
-// connection details to clients built by hand.
+// Client sets the token, base URL and account; it paces itself within the
+// server's rate limit and may wait out a window rather than fail, and its
+// retries start at 10ms so that tests that inject faults stay fast.
+// Options passed to it override these; an invalid one makes it panic, as
+// httptest does (NewClient returns the error instead). URL, Token, Account
+// and PhoneNumber give the connection details to clients built by hand.
 //
 // The server keeps what it is told: contacts created through the API can
 // be read back and searched, sends appear in their conversation's timeline

@@ -68,6 +68,13 @@ func (rl *rateLimiter) take(key string, h http.Header, now time.Time) bool {
 	return false
 }
 
+// longestRateWait is the longest wait the headers of a limiter with period
+// per can ask a client for: a whole window, plus up to a second because
+// X-RateLimit-Reset and Retry-After are rounded up to whole seconds.
+func longestRateWait(per time.Duration) time.Duration {
+	return per + time.Second
+}
+
 func (rl *rateLimiter) reset() {
 	if rl == nil {
 		return

@@ -64,9 +64,10 @@
 // # Rate limits and faults
 //
 // The server enforces a fixed-window budget per token (WithRateLimit;
-// default the real 1000 requests per 5 minutes), with X-RateLimit-Limit,
-// X-RateLimit-Remaining and X-RateLimit-Reset on every response and 429 with
-// Retry-After beyond it. WithLatency slows every request.
+// default the real 1000 requests per 5 minutes), in windows aligned to the
+// Unix epoch, with X-RateLimit-Limit, X-RateLimit-Remaining and
+// X-RateLimit-Reset (the window's exact end) on every response and 429
+// with Retry-After beyond it. WithLatency slows every request.
 //
 // WithFaults (or SetFaults, at any time) injects failures at a seeded rate,
 // optionally only for some methods and paths:

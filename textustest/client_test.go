@@ -317,19 +317,38 @@ func TestClientRetriesIdempotentRequests(t *testing.T) {
 // The server's own client keeps within the server's budget: it paces
 // itself and waits out a window rather than failing.
 func TestClientPacesWithinServerRateLimit(t *testing.T) {
-	t.Parallel() // it waits out three windows of a second
-	srv := newServer(t, textustest.WithRateLimit(5, time.Second))
-	c := srv.Client()
-	ctx := testContext(t)
-	ct, err := c.Contacts.Create(ctx, &textus.ContactParams{Name: "Paced"})
-	require.NoError(t, err)
-	for i := 0; i < 20; i++ {
-		_, err := c.Contacts.Get(ctx, ct.ID)
-		require.NoError(t, err, "call %d", i+1)
-	}
-	for _, r := range srv.Requests() {
-		assert.NotEqual(t, http.StatusTooManyRequests, r.Status, "%s %s: paced, never refused", r.Method, r.Path)
-	}
+	t.Run("five a second", func(t *testing.T) {
+		t.Parallel() // it waits out three windows
+		srv := newServer(t, textustest.WithRateLimit(5, time.Second))
+		c := srv.Client()
+		ctx := testContext(t)
+		ct, err := c.Contacts.Create(ctx, &textus.ContactParams{Name: "Paced"})
+		require.NoError(t, err)
+		for i := 0; i < 20; i++ {
+			_, err := c.Contacts.Get(ctx, ct.ID)
+			require.NoError(t, err, "call %d", i+1)
+		}
+		for _, r := range srv.Requests() {
+			assert.NotEqual(t, http.StatusTooManyRequests, r.Status, "%s %s: paced, never refused", r.Method, r.Path)
+		}
+	})
+	// A window longer than the SDK's own longest wait (textus.WithRetryWait)
+	// is waited out all the same.
+	t.Run("one in two seconds", func(t *testing.T) {
+		t.Parallel()
+		const per = 2 * time.Second
+		srv := newServer(t, textustest.WithRateLimit(1, per))
+		c := srv.Client()
+		ctx := testContext(t)
+		// Begin with a fresh window (they are aligned to the Unix epoch),
+		// so that the second call has most of it to wait.
+		time.Sleep(per - time.Duration(time.Now().UnixNano()%int64(per)))
+		for i := 0; i < 2; i++ {
+			_, err := c.Accounts.Get(ctx, srv.Account())
+			require.NoError(t, err, "call %d", i+1)
+		}
+		assert.Len(t, srv.Requests(), 2, "no request refused and retried")
+	})
 }
 
 // A client told not to wait that long gets ErrRateLimited at once, without

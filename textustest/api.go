@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // ControlPrefix is the path under which WithControlEndpoints mounts the
@@ -97,11 +98,11 @@ type contactIn struct {
 func (in *contactIn) parse() (phones []*contactPhone, data map[string]any, res result, failed bool) {
 	if in.Phones != nil {
 		for i, p := range *in.Phones {
-			pp, err := parsePhone(p.Number)
+			pp, err := phone.Parse(p.Number, contactPhoneRules)
 			if err != nil {
 				return nil, nil, errorResult(http.StatusUnprocessableEntity, "phones[%d].number: %v", i, err), true
 			}
-			phones = append(phones, &contactPhone{e164: pp.e164, extension: pp.extension, typ: strings.TrimSpace(p.Type)})
+			phones = append(phones, &contactPhone{e164: pp.E164, extension: pp.Extension, typ: strings.TrimSpace(p.Type)})
 		}
 	}
 	if raw := bytes.TrimSpace(in.Data); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
@@ -237,14 +238,14 @@ func matchContact(ct *contact, q string) bool {
 	return false
 }
 
-// matchPhone reports whether q, a number or part of one, matches phone:
-// its digits appear in phone's, and it has no letters.
-func matchPhone(phone, q string) bool {
-	d := digitsOf(q)
+// matchPhone reports whether q, a number or part of one, matches e164:
+// its digits appear in e164's, and it has no letters.
+func matchPhone(e164, q string) bool {
+	d := phone.Digits(q)
 	if d == "" || strings.ContainsFunc(q, func(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }) {
 		return false
 	}
-	return strings.Contains(digitsOf(phone), d)
+	return strings.Contains(phone.Digits(e164), d)
 }
 
 // alphabetical sorts contacts by name, case-insensitively, then by age.

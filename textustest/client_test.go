@@ -314,9 +314,48 @@ func TestClientRetriesIdempotentRequests(t *testing.T) {
 	assert.Empty(t, srv.SentMessages())
 }
 
+// The server's own client keeps within the server's budget: it paces
+// itself and waits out a window rather than failing.
+func TestClientPacesWithinServerRateLimit(t *testing.T) {
+	t.Run("five a second", func(t *testing.T) {
+		t.Parallel() // it waits out three windows
+		srv := newServer(t, textustest.WithRateLimit(5, time.Second))
+		c := srv.Client()
+		ctx := testContext(t)
+		ct, err := c.Contacts.Create(ctx, &textus.ContactParams{Name: "Paced"})
+		require.NoError(t, err)
+		for i := 0; i < 20; i++ {
+			_, err := c.Contacts.Get(ctx, ct.ID)
+			require.NoError(t, err, "call %d", i+1)
+		}
+		for _, r := range srv.Requests() {
+			assert.NotEqual(t, http.StatusTooManyRequests, r.Status, "%s %s: paced, never refused", r.Method, r.Path)
+		}
+	})
+	// A window longer than the SDK's own longest wait (textus.WithRetryWait)
+	// is waited out all the same.
+	t.Run("one in two seconds", func(t *testing.T) {
+		t.Parallel()
+		const per = 2 * time.Second
+		srv := newServer(t, textustest.WithRateLimit(1, per))
+		c := srv.Client()
+		ctx := testContext(t)
+		// Begin with a fresh window (they are aligned to the Unix epoch),
+		// so that the second call has most of it to wait.
+		time.Sleep(per - time.Duration(time.Now().UnixNano()%int64(per)))
+		for i := 0; i < 2; i++ {
+			_, err := c.Accounts.Get(ctx, srv.Account())
+			require.NoError(t, err, "call %d", i+1)
+		}
+		assert.Len(t, srv.Requests(), 2, "no request refused and retried")
+	})
+}
+
+// A client told not to wait that long gets ErrRateLimited at once, without
+// sending.
 func TestClientRateLimited(t *testing.T) {
 	srv := newServer(t, textustest.WithRateLimit(2, time.Hour))
-	c := srv.Client()
+	c := srv.Client(textus.WithRetryWait(10*time.Millisecond, time.Second))
 	ctx := testContext(t)
 	for i := 0; i < 2; i++ {
 		_, err := c.Accounts.Get(ctx, srv.Account())
@@ -325,10 +364,12 @@ func TestClientRateLimited(t *testing.T) {
 	rate := c.Rate()
 	assert.Equal(t, 2, rate.Limit)
 	assert.Equal(t, 0, rate.Remaining)
-	assert.WithinDuration(t, time.Now().Add(time.Hour), rate.Reset, time.Minute)
+	assert.Zero(t, rate.Reset.Unix()%3600, "the hourly window ends on the hour: %v", rate.Reset)
+	assert.True(t, rate.Reset.After(time.Now()), "reset %v", rate.Reset)
 
 	_, err := c.Accounts.Get(ctx, srv.Account())
 	require.ErrorIs(t, err, textus.ErrRateLimited)
+	assert.Len(t, srv.Requests(), 2, "the third call was not sent")
 }
 
 func TestClientWebhooks(t *testing.T) {
@@ -413,13 +454,16 @@ func TestClientWebhooks(t *testing.T) {
 	assert.Equal(t, []string{wh.ID}, ids)
 }
 
-func TestClientInvalidOptionDoesNotPanic(t *testing.T) {
+func TestClientPanicsOnInvalidOption(t *testing.T) {
 	srv := newServer(t)
 	_, err := srv.NewClient(textus.WithMaxRetries(-1))
-	require.Error(t, err)
+	require.Error(t, err, "NewClient returns the error")
+	assert.PanicsWithValue(t,
+		"textustest: Server.Client: "+err.Error()+" (Server.NewClient returns this error instead of panicking)",
+		func() { srv.Client(textus.WithUserAgent("acme/1.0"), textus.WithMaxRetries(-1)) },
+		"an invalid option is never dropped")
 
-	c := srv.Client(textus.WithMaxRetries(-1), textus.WithUserAgent("acme/1.0"))
-	require.NotNil(t, c)
+	c := srv.Client(textus.WithUserAgent("acme/1.0"))
 	_, err = c.Accounts.Get(testContext(t), srv.Account())
-	require.NoError(t, err, "the valid settings still apply")
+	require.NoError(t, err, "valid options make a working client")
 }

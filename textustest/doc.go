@@ -1,11 +1,10 @@
-// Package textustest provides a fake TextUs API server with real state, for
-// testing code that uses the textus SDK (or any other TextUs client)
-// without touching the real service.
+// Package textustest provides a TextUs API server for testing, as
+// net/http/httptest provides HTTP servers: NewServer starts a fake TextUs
+// server with real state on a loopback port, Close stops it, and Client
+// returns an SDK client pointed at it. It tests code that uses the textus
+// SDK (or any other TextUs client) without touching the real service.
 //
 // # Starting a server
-//
-// NewServer starts a server on a loopback port; Client returns an SDK
-// client already pointed at it (token, base URL and account set):
 //
 //	func TestInvite(t *testing.T) {
 //		srv := textustest.NewServer()
@@ -20,9 +19,12 @@
 //		assert.Contains(t, sent[0].Body, "interview")
 //	}
 //
-// URL, Token, Account and PhoneNumber give the connection details to
-// clients built by hand. Client applies short retry waits (10ms to 1s) so
-// tests that inject faults stay fast; options passed to it override them.
+// Client sets the token, base URL and account; it paces itself within the
+// server's rate limit and may wait out a window rather than fail, and its
+// retries start at 10ms so that tests that inject faults stay fast.
+// Options passed to it override these; an invalid one makes it panic, as
+// httptest does (NewClient returns the error instead). URL, Token, Account
+// and PhoneNumber give the connection details to clients built by hand.
 //
 // The server keeps what it is told: contacts created through the API can
 // be read back and searched, sends appear in their conversation's timeline
@@ -62,9 +64,10 @@
 // # Rate limits and faults
 //
 // The server enforces a fixed-window budget per token (WithRateLimit;
-// default the real 1000 requests per 5 minutes), with X-RateLimit-Limit,
-// X-RateLimit-Remaining and X-RateLimit-Reset on every response and 429 with
-// Retry-After beyond it. WithLatency slows every request.
+// default the real 1000 requests per 5 minutes), in windows aligned to the
+// Unix epoch, with X-RateLimit-Limit, X-RateLimit-Remaining and
+// X-RateLimit-Reset (the window's exact end) on every response and 429
+// with Retry-After beyond it. WithLatency slows every request.
 //
 // WithFaults (or SetFaults, at any time) injects failures at a seeded rate,
 // optionally only for some methods and paths:
@@ -87,9 +90,9 @@
 // get a generated secret and receive deliveries for the events they
 // subscribe to: message.received, message.delivered, message.failed,
 // contact.created, contact.opted_out and contact.opted_in. Each delivery is
-// a WebhookDelivery envelope signed with webhooks.Sign in the
-// X-TextUs-Signature header, so a webhooks.Handler built with the secret
-// accepts it. Deliveries are asynchronous: call WaitIdle before asserting
+// a WebhookDelivery envelope (OptOutWebhookDelivery for opt-outs and
+// opt-ins) signed with webhooks.Sign in the X-TextUs-Signature header, so
+// a webhooks.Handler built with the secret accepts it. Deliveries are asynchronous: call WaitIdle before asserting
 // on what the receiver got. A delivery answered with anything but a 2xx is
 // retried with the same id and body (5 attempts, 50ms doubling to 1s;
 // WithWebhookRetry), and a subscription whose delivery is given up on is
@@ -101,24 +104,34 @@
 //
 // See Example_webhooks for a complete receiver.
 //
-// # Standalone mode
+// SampleDelivery builds the same deliveries without a server, for every
+// event (phone_call.completed included), to test a receiver on its own:
 //
-// The fake also runs as a program, for clients in other languages:
+//	body, err := textustest.SampleDelivery(textus.EventContactOptedOut, textustest.SampleOptions{Phone: "+13035551234"})
+//	req := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
+//	req.Header.Set(webhooks.SignatureHeader, webhooks.Sign(secret, body))
 //
-//	go run ./cmd/textus-fake -addr 127.0.0.1:8080 -token secret
+// # Control API and the textus fake command
 //
-// It prints TEXTUS_BASE_URL, TEXTUS_TOKEN, TEXTUS_ACCOUNT,
-// TEXTUS_PHONE_NUMBER and TEXTUS_CONTROL_URL lines and serves until
-// interrupted. Serve, Config and Config.RegisterFlags hold that logic, so
-// other commands can embed it in a few lines. In standalone mode (or with
-// WithControlEndpoints) a control API, authenticated with the same token,
-// stands in for the Go methods:
+// WithControlEndpoints mounts a control API, authenticated with the same
+// token, that stands in for the Go methods, so that programs that cannot
+// call them can drive the fake over HTTP:
 //
 //	POST /_textustest/receive               {"from": "+13035551234", "body": "STOP"}  (ReceiveMessage)
 //	GET  /_textustest/sent                  the messages sent (SentMessages), paginated
 //	PUT  /_textustest/undeliverable/:phone  (SetUndeliverable)
 //	GET  /_textustest/deliveries            webhook deliveries and their attempts
 //	POST /_textustest/reset                 (Reset)
+//
+// For clients in other languages, the textus command runs the fake on its
+// own, with the control API on, until interrupted:
+//
+//	go run github.com/textus-go/textus/cmd/textus fake --addr 127.0.0.1:8080 --token secret
+//
+// It prints the URL, token, account and phone number, and export lines
+// (TEXTUS_BASE_URL, TEXTUS_TOKEN, TEXTUS_ACCOUNT, TEXTUS_PHONE_NUMBER,
+// TEXTUS_CONTROL_URL) for scripts. To listen on an address of your own in
+// Go, open it and pass it with WithListener.
 //
 // # Endpoints
 //

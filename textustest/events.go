@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // Event emission. Every emit* function runs with s.mu held, so events of
 // one conversation are queued in the order they happened.
 
 // emit queues one delivery of an event to each active subscription of
-// action. build fills the event's resources into the envelope.
-func (s *Server) emit(action textus.EventType, key string, build func(*wireDelivery)) {
+// action. fill puts the event's resources into the envelope.
+func (s *Server) emit(action textus.EventType, key string, fill func(*wireDelivery)) {
 	if s.closed {
 		return
 	}
@@ -22,23 +23,15 @@ func (s *Server) emit(action textus.EventType, key string, build func(*wireDeliv
 		if !in.active || !in.actions[string(action)] {
 			continue
 		}
-		hook := "/integrations/" + in.slug
-		env := &wireDelivery{
-			Type:      "WebhookDelivery",
-			Context:   "/contexts/WebhookDelivery.jsonld",
-			ID:        hook + "/deliveries/" + newUUID(),
-			Timestamp: ts(t),
-			Action:    string(action),
-			WebHook:   hook,
-		}
-		build(env)
+		env := newEnvelope(action, "/integrations/"+in.slug, t)
+		fill(env)
 		body, err := marshalJSON(env)
 		if err != nil {
 			continue // the wire structs always marshal
 		}
 		s.hooks.enqueue(&Delivery{
 			ID:        env.ID,
-			Webhook:   hook,
+			Webhook:   env.WebHook,
 			URL:       in.baseURL,
 			Action:    action,
 			Key:       key,
@@ -48,28 +41,66 @@ func (s *Server) emit(action textus.EventType, key string, build func(*wireDeliv
 	}
 }
 
+// newEnvelope starts a delivery of action, made at t by the subscription
+// whose IRI is hook, with a fresh id. Opt-out and opt-in deliveries are
+// typed OptOutWebhookDelivery (textus-webhooks.md §3.4).
+func newEnvelope(action textus.EventType, hook string, t time.Time) *wireDelivery {
+	env := &wireDelivery{
+		Type:      "WebhookDelivery",
+		Context:   "/contexts/WebhookDelivery.jsonld",
+		ID:        hook + "/deliveries/" + newUUID(),
+		Timestamp: ts(t),
+		Action:    string(action),
+		WebHook:   hook,
+	}
+	if action == textus.EventContactOptedOut || action == textus.EventContactOptedIn {
+		env.Type = "OptOutWebhookDelivery"
+	}
+	return env
+}
+
+// The fill* methods put an event's resources into its envelope, for the
+// deliveries of a Server and for SampleDelivery alike.
+
+// fillMessage is for message.* events: the conversation and the message.
+func (s *Server) fillMessage(env *wireDelivery, m *message) {
+	env.Conversation = s.wireConversation(m.conv, false)
+	env.Message = s.wireMessage(m)
+}
+
+// fillOptOut is for contact.opted_out and contact.opted_in.
+func (s *Server) fillOptOut(env *wireDelivery, o *optOut) {
+	kind := "opt-out"
+	if env.Action == string(textus.EventContactOptedIn) {
+		kind = "opt-in"
+	}
+	env.OptOut = &wireHookOptOut{
+		Type:                 "OptOut",
+		ID:                   "/textus/opt_outs/" + o.phone,
+		Kind:                 kind,
+		PhoneNumber:          o.phone,
+		FormattedPhoneNumber: phone.Display(o.phone),
+		Account:              s.accountIRI(),
+	}
+}
+
+// fillContact is for contact.created.
+func (s *Server) fillContact(env *wireDelivery, c *contact) {
+	env.Contact = s.wireContact(c)
+}
+
+// fillPhoneCall is for phone_call.completed: the conversation and the call.
+func (s *Server) fillPhoneCall(env *wireDelivery, pc *phoneCall) {
+	env.Conversation = s.wireConversation(pc.conv, false)
+	env.PhoneCall = s.wirePhoneCall(pc)
+}
+
 func (s *Server) emitMessage(action textus.EventType, m *message) {
-	s.emit(action, m.conv.phone, func(env *wireDelivery) {
-		env.Conversation = s.wireConversation(m.conv, false)
-		env.Message = s.wireMessage(m)
-	})
+	s.emit(action, m.conv.phone, func(env *wireDelivery) { s.fillMessage(env, m) })
 }
 
 func (s *Server) emitOpt(action textus.EventType, o *optOut) {
-	kind := "opt-out"
-	if action == textus.EventContactOptedIn {
-		kind = "opt-in"
-	}
-	s.emit(action, o.phone, func(env *wireDelivery) {
-		env.OptOut = &wireHookOptOut{
-			Type:                 "OptOut",
-			ID:                   "/textus/opt_outs/" + o.phone,
-			Kind:                 kind,
-			PhoneNumber:          o.phone,
-			FormattedPhoneNumber: displayPhone(o.phone),
-			Account:              s.accountIRI(),
-		}
-	})
+	s.emit(action, o.phone, func(env *wireDelivery) { s.fillOptOut(env, o) })
 }
 
 func (s *Server) emitContactCreated(c *contact) {
@@ -77,9 +108,7 @@ func (s *Server) emitContactCreated(c *contact) {
 	if len(c.phones) > 0 {
 		key = c.phones[0].e164
 	}
-	s.emit(textus.EventContactCreated, key, func(env *wireDelivery) {
-		env.Contact = s.wireContact(c)
-	})
+	s.emit(textus.EventContactCreated, key, func(env *wireDelivery) { s.fillContact(env, c) })
 }
 
 // settleLocked moves a queued outbound message to its final state and

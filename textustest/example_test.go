@@ -1,6 +1,7 @@
 package textustest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -131,4 +132,36 @@ func Example_webhooks() {
 	// Output:
 	// received: stop
 	// opted out: +13035551234
+}
+
+// SampleDelivery builds the delivery TextUs would post for an event, to
+// test a webhook receiver without a server: sign it with the
+// subscription's secret and hand it to the handler.
+func ExampleSampleDelivery() {
+	const secret = "textus-example-secret"
+	h, err := webhooks.NewHandler(secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h.OnMessageReceived(func(_ context.Context, e *textus.MessageEvent) error {
+		fmt.Println(e.Action, e.Conversation.PhoneNumber, e.Message.Body)
+		return nil
+	})
+
+	body, err := textustest.SampleDelivery(textus.EventMessageReceived, textustest.SampleOptions{
+		Phone: "(303) 555-1234",
+		Body:  "Yes, 3pm works",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/webhooks", bytes.NewReader(body))
+	req.Header.Set(webhooks.SignatureHeader, webhooks.Sign(secret, body))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+
+	// Output:
+	// message.received +13035551234 Yes, 3pm works
+	// 200
 }

@@ -2,6 +2,7 @@ package textustest
 
 import (
 	"io"
+	"net"
 	"time"
 )
 
@@ -58,6 +59,7 @@ type config struct {
 	control        bool
 	logOut         io.Writer
 	undeliverables []string
+	listener       net.Listener
 }
 
 func defaultConfig() config {
@@ -82,12 +84,19 @@ func defaultConfig() config {
 type Option func(*config)
 
 // WithRateLimit sets the server-side budget: n requests per period per API
-// token (unauthenticated requests count per client IP), in fixed windows
-// that start at a key's first request. Every response carries
-// X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Unix
-// seconds); a request over the budget gets 429 with Retry-After (seconds).
-// Default 1000 per 5 minutes, the TextUs budget. n <= 0 turns rate limiting
-// and its headers off; per <= 0 keeps the default period.
+// token (unauthenticated requests count per client IP). The windows are
+// fixed and aligned to the Unix epoch: each runs from a multiple of per
+// since 1970-01-01 UTC to the next, the same instants for every key, so
+// the first request of a window may come at any point in it. Every
+// response carries X-RateLimit-Limit, X-RateLimit-Remaining and
+// X-RateLimit-Reset, the end of the current window in Unix seconds: exact
+// (an integer second) whenever per is a whole number of seconds, rounded up
+// to the next second otherwise. A request over the budget gets 429 with
+// Retry-After, the time left until that end in seconds, rounded up (at
+// least 1). A client that waits for the reset therefore idles no longer
+// than the window really lasts. Default 1000 per 5 minutes, the TextUs
+// budget. n <= 0 turns rate limiting and its headers off; per <= 0 keeps
+// the default period.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *config) {
 		c.rateN = n
@@ -257,7 +266,7 @@ func WithLenientContentType() Option {
 // WithControlEndpoints mounts the control API under /_textustest/ (see
 // the package documentation), so that programs that cannot call the Go
 // methods (ReceiveMessage, SetUndeliverable, ...) can drive the fake over
-// HTTP. The standalone server enables it.
+// HTTP. The textus fake command enables it.
 func WithControlEndpoints() Option {
 	return func(c *config) { c.control = true }
 }
@@ -271,4 +280,14 @@ func WithUndeliverable(phones ...string) Option {
 // to w. Off by default.
 func WithLog(w io.Writer) Option {
 	return func(c *config) { c.logOut = w }
+}
+
+// WithListener makes the server serve on ln, an open listener, instead of a
+// fresh loopback port, as a test server replaces httptest.Server.Listener.
+// It is how the fake runs on a fixed address: the "textus fake" command
+// opens the address itself (so that it can report an address in use) and
+// hands it over. URL is made from ln's address, and Close closes ln. A nil
+// ln keeps the default.
+func WithListener(ln net.Listener) Option {
+	return func(c *config) { c.listener = ln }
 }

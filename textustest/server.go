@@ -12,7 +12,6 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -25,8 +24,8 @@ import (
 var ErrClosed = errors.New("textustest: server closed")
 
 // Server is a fake TextUs API server with real state. Make one with
-// NewServer (tests) or NewServerAt (a fixed address), and Close it when
-// done. All methods are safe for concurrent use.
+// NewServer and Close it when done. All methods are safe for concurrent
+// use.
 type Server struct {
 	cfg      config
 	url      string
@@ -83,23 +82,11 @@ type RequestRecord struct {
 	Fault FaultKind
 }
 
-// NewServer starts a fake TextUs server on a loopback port. Close it when
-// done (defer srv.Close()). It panics only if no loopback port can be
-// opened, as net/http/httptest does.
+// NewServer starts a fake TextUs server on a loopback port, as
+// httptest.NewServer does, or on the listener given with WithListener.
+// Close it when done (defer srv.Close()). It panics only if no loopback
+// port can be opened, as net/http/httptest does.
 func NewServer(opts ...Option) *Server {
-	s, err := NewServerAt("127.0.0.1:0", opts...)
-	if err != nil {
-		if s, err = NewServerAt("[::1]:0", opts...); err != nil {
-			panic(fmt.Sprintf("textustest: cannot listen on a loopback port: %v", err))
-		}
-	}
-	return s
-}
-
-// NewServerAt starts a fake TextUs server listening on addr
-// ("127.0.0.1:8080", ":0", ...). It is what NewServer and the standalone
-// server (see Serve) use.
-func NewServerAt(addr string, opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o != nil {
@@ -109,9 +96,9 @@ func NewServerAt(addr string, opts ...Option) (*Server, error) {
 	if cfg.token == "" {
 		cfg.token = "textustest_" + randomHex(16)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("textustest: listen on %s: %w", addr, err)
+	ln := cfg.listener
+	if ln == nil {
+		ln = loopbackListener()
 	}
 	s := &Server{
 		cfg:      cfg,
@@ -140,7 +127,18 @@ func NewServerAt(addr string, opts ...Option) (*Server, error) {
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	go func() { s.serveErr <- s.httpSrv.Serve(ln) }()
-	return s, nil
+	return s
+}
+
+// loopbackListener listens on a free loopback port, IPv4 first.
+func loopbackListener() net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+			panic(fmt.Sprintf("textustest: cannot listen on a loopback port: %v", err))
+		}
+	}
+	return ln
 }
 
 // resetState empties every record. The caller holds s.mu or has not shared
@@ -185,42 +183,43 @@ func (s *Server) Account() string { return s.cfg.account }
 // that POST /messages accepts and the conversations' accountPhoneNumber.
 func (s *Server) PhoneNumber() string { return s.cfg.phone }
 
-// Client returns an SDK client for this server: token, base URL and account
-// are set, and retry waits are short (10ms to 1s) so that tests with
-// injected faults run quickly. opts are applied after those and may
-// override them. Client never panics: an option that NewClient rejects is
-// left out (with a line on standard error); use NewClient to get the error
-// instead.
+// Client returns an SDK client for this server. Token, base URL and
+// account are set, and the client keeps within the server's rate limit
+// (WithRateLimit): it paces itself with the server's budget
+// (textus.WithRateLimit; no pacing when the server has no limit) and its
+// longest wait (the max of textus.WithRetryWait) covers a whole rate-limit
+// window, so that a test that spends the budget waits for the next window
+// instead of failing with textus.ErrRateLimited. Retry waits start at
+// 10ms, so that tests with injected faults run fast. opts are applied after
+// these and may override them; pass
+// textus.WithRetryWait(10*time.Millisecond, time.Second), for instance, to
+// see ErrRateLimited rather than wait.
+//
+// Client panics if NewClient would return an error (an invalid option),
+// with a message that gives that error, as net/http/httptest panics on
+// what it cannot do; use NewClient to handle the error instead.
 func (s *Server) Client(opts ...textus.Option) *textus.Client {
 	c, err := s.NewClient(opts...)
-	if err == nil {
-		return c
+	if err != nil {
+		panic(fmt.Sprintf("textustest: Server.Client: %v (Server.NewClient returns this error instead of panicking)", err))
 	}
-	var kept []textus.Option
-	for i, o := range opts {
-		if _, err := s.NewClient(o); err != nil {
-			fmt.Fprintf(os.Stderr, "textustest: Client: ignoring option %d: %v\n", i, err)
-			continue
-		}
-		kept = append(kept, o)
-	}
-	if c, err = s.NewClient(kept...); err == nil {
-		return c
-	}
-	// The options are individually valid but not together; fall back on the
-	// server's own settings, which NewClient always accepts.
-	fmt.Fprintf(os.Stderr, "textustest: Client: ignoring all options: %v\n", err)
-	c, _ = s.NewClient()
 	return c
 }
 
-// NewClient is Client that reports an invalid option instead of leaving it
-// out.
+// NewClient is Client that returns an error for an invalid option instead
+// of panicking.
 func (s *Server) NewClient(opts ...textus.Option) (*textus.Client, error) {
+	pacing := textus.WithRateLimit(0, 0)
+	maxWait := time.Second
+	if s.cfg.rateN > 0 {
+		pacing = textus.WithRateLimit(s.cfg.rateN, s.cfg.ratePer)
+		maxWait = max(maxWait, longestRateWait(s.cfg.ratePer))
+	}
 	all := append([]textus.Option{
 		textus.WithBaseURL(s.url),
 		textus.WithAccount(s.cfg.account),
-		textus.WithRetryWait(10*time.Millisecond, time.Second),
+		textus.WithRetryWait(10*time.Millisecond, maxWait),
+		pacing,
 	}, opts...)
 	return textus.NewClient(s.cfg.token, all...)
 }

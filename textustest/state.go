@@ -46,6 +46,17 @@ type message struct {
 	seq         int
 }
 
+// phoneCall is a call with a conversation's number. The fake does not place
+// calls; SampleDelivery makes one for phone_call.completed.
+type phoneCall struct {
+	slug      string
+	conv      *conversation
+	direction string // "in" or "out"
+	status    string
+	duration  time.Duration
+	createdAt time.Time
+}
+
 type optOut struct {
 	phone     string
 	createdAt time.Time
@@ -81,6 +92,8 @@ func (c *contact) iri() string { return "/contacts/" + c.slug }
 func (cv *conversation) iri() string { return "/conversations/" + cv.slug }
 
 func (m *message) iri() string { return "/messages/" + m.slug }
+
+func (pc *phoneCall) iri() string { return "/phone_calls/" + pc.slug }
 
 func (cv *conversation) latest() *message {
 	if len(cv.messages) == 0 {

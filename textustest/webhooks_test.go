@@ -151,7 +151,12 @@ func TestWebhookDeliveries(t *testing.T) {
 		assert.Error(t, webhooks.Verify(d.body, d.signature, "textus-other"))
 
 		env := d.envelope
-		assert.Equal(t, "WebhookDelivery", env["@type"])
+		switch env["action"] {
+		case "contact.opted_out", "contact.opted_in":
+			assert.Equal(t, "OptOutWebhookDelivery", env["@type"])
+		default:
+			assert.Equal(t, "WebhookDelivery", env["@type"])
+		}
 		assert.Equal(t, "/contexts/WebhookDelivery.jsonld", env["@context"])
 		assert.Regexp(t, deliveryID, env["id"])
 		assert.Regexp(t, "^"+hookID+"/deliveries/", env["id"])

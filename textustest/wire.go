@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // Wire shapes, written from the API documentation (textus-api.md). They are
@@ -204,6 +205,22 @@ type wireDelivery struct {
 	Message      *wireMessage      `json:"message,omitempty"`
 	OptOut       *wireHookOptOut   `json:"optOut,omitempty"`
 	Contact      *wireContact      `json:"contact,omitempty"`
+	PhoneCall    *wirePhoneCall    `json:"phoneCall,omitempty"`
+}
+
+// wirePhoneCall is the phoneCall of a phone_call.completed delivery. The
+// public docs show neither the key nor the resource (textus-webhooks.md
+// §2); SampleDelivery is its only user.
+type wirePhoneCall struct {
+	Type         string `json:"@type"`
+	ID           string `json:"id"`
+	Direction    string `json:"direction"`
+	Status       string `json:"status"`
+	Duration     int    `json:"duration"` // seconds
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Conversation string `json:"conversation"`
+	CreatedAt    string `json:"createdAt"`
 }
 
 type wireHookOptOut struct {
@@ -224,7 +241,7 @@ func (s *Server) wirePhone(p *contactPhone, embedContact bool) wireContactPhone 
 		Type:                 "ContactPhone",
 		ID:                   "/contact_phones/" + p.slug,
 		PhoneNumber:          p.e164,
-		FormattedPhoneNumber: displayPhone(p.e164),
+		FormattedPhoneNumber: phone.Display(p.e164),
 		PhoneType:            p.typ,
 		DeliverabilityStatus: "unknown",
 		Contact:              p.contact.iri(),
@@ -335,9 +352,9 @@ func (s *Server) wireConversation(cv *conversation, withAccount bool) *wireConve
 		CurrentState:                "open",
 		Account:                     s.accountIRI(),
 		PhoneNumber:                 cv.phone,
-		FormattedPhoneNumber:        displayPhone(cv.phone),
+		FormattedPhoneNumber:        phone.Display(cv.phone),
 		AccountPhoneNumber:          s.cfg.phone,
-		FormattedAccountPhoneNumber: displayPhone(s.cfg.phone),
+		FormattedAccountPhoneNumber: phone.Display(s.cfg.phone),
 		RequestingUserInfo: wireUserInfo{
 			Type: "ConversationUserInfo",
 			ID:   cv.iri() + "/user_info",
@@ -365,6 +382,24 @@ func (s *Server) wireConversation(cv *conversation, withAccount bool) *wireConve
 	return w
 }
 
+func (s *Server) wirePhoneCall(pc *phoneCall) *wirePhoneCall {
+	from, to := pc.conv.phone, s.cfg.phone
+	if pc.direction == "out" {
+		from, to = to, from
+	}
+	return &wirePhoneCall{
+		Type:         "PhoneCall",
+		ID:           pc.iri(),
+		Direction:    pc.direction,
+		Status:       pc.status,
+		Duration:     int(pc.duration / time.Second),
+		From:         from,
+		To:           to,
+		Conversation: pc.conv.iri(),
+		CreatedAt:    ts(pc.createdAt),
+	}
+}
+
 func (s *Server) wireAccount() *wireAccount {
 	a := s.cfg.account
 	return &wireAccount{
@@ -374,7 +409,7 @@ func (s *Server) wireAccount() *wireAccount {
 		Name:                s.cfg.accountName,
 		Slug:                a,
 		AccountType:         "standard",
-		PhoneNumbers:        []string{displayPhone(s.cfg.phone)},
+		PhoneNumbers:        []string{phone.Display(s.cfg.phone)},
 		ContactsEnabled:     true,
 		EffectiveRole:       "admin",
 		Contacts:            "/" + a + "/contacts",
@@ -393,7 +428,7 @@ func (s *Server) wireOptOut(o *optOut) *wireOptOut {
 		Context:              "/contexts/OptOut.jsonld",
 		ID:                   "/textus/opt_outs/" + o.phone,
 		CreatedAt:            ts(o.createdAt),
-		FormattedPhoneNumber: nationalPhone(o.phone),
+		FormattedPhoneNumber: phone.National(o.phone),
 		CreatedVia:           o.via,
 		OriginatingAccount:   wireAccountRef{Type: "Account", ID: s.accountIRI(), Name: s.cfg.accountName},
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -126,6 +127,15 @@ func TestUsageAndInputErrors(t *testing.T) {
 		{[]string{"trigger", "message.sent", "--url", "http://127.0.0.1:1/", "--secret", "s"}, 2, `unknown event "message.sent"`},
 		{[]string{"trigger", "message.received", "--secret", "s"}, 1, "--url is required"},
 		{[]string{"trigger", "message.received", "--url", "http://127.0.0.1:1/"}, 1, "no webhook secret"},
+		{[]string{"fake", "extra"}, 1, `unexpected argument "extra"`},
+		{[]string{"fake", "--page-size", "0"}, 2, "--page-size must be at least 1"},
+		{[]string{"fake", "--rate-period", "0s"}, 2, "--rate-period must be positive"},
+		{[]string{"fake", "--latency", "-1s"}, 2, "must not be negative"},
+		{[]string{"fake", "--account-name", " "}, 2, "--account-name must not be empty"},
+		{[]string{"fake", "--token", "a b"}, 2, "--token must not contain white space"},
+		{[]string{"fake", "--phone", "555-0100"}, 2, `--phone: invalid phone number: "555-0100"`},
+		{[]string{"fake", "--addr", "127.0.0.1:0", "--account", "no/slug"}, 2, `--account "no/slug": not a valid account slug`},
+		{[]string{"fake", "--addr", "127.0.0.1:notaport"}, 1, "cannot listen on 127.0.0.1:notaport"},
 		{[]string{"--max-retries", "-1", "accounts", "list"}, 2, "--max-retries must not be negative"},
 		{[]string{"accounts", "list", "--rate-limit", "lots"}, 2, "--rate-limit"},
 		{[]string{"accounts", "list", "--base-url", "ftp://x"}, 2, "invalid base URL"},
@@ -574,7 +584,7 @@ func TestTriggerSendsEveryEventShapeSigned(t *testing.T) {
 	assert.NotContains(t, r.stdout, secret)
 	require.Len(t, got, 8)
 
-	ids := map[string]bool{}
+	ids, hooks := map[string]bool{}, map[string]bool{}
 	for _, ev := range textus.AllEvents() {
 		e := got[ev].(interface{ Envelope() *textus.Event }).Envelope()
 		assert.NoError(t, e.DecodeError, ev)
@@ -582,7 +592,9 @@ func TestTriggerSendsEveryEventShapeSigned(t *testing.T) {
 		assert.Regexp(t, `^/integrations/\w{7}/deliveries/[0-9a-f-]{36}$`, e.ID)
 		assert.False(t, ids[e.ID], "delivery ids are unique")
 		ids[e.ID] = true
+		hooks[e.WebHook] = true
 	}
+	assert.Len(t, hooks, 1, "one subscription sends them all")
 	for _, ev := range []textus.EventType{textus.EventMessageReceived, textus.EventMessageDelivered, textus.EventMessageFailed, textus.EventMessageUnknown} {
 		m := got[ev].(*textus.MessageEvent)
 		require.NotNil(t, m.Conversation, ev)
@@ -624,14 +636,8 @@ func TestTriggerFailsOnNon2xxAndOnNoAnswer(t *testing.T) {
 
 func TestListenInProcessJSONAndShutdown(t *testing.T) {
 	const secret = "textus-listen-secret"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"listen", "--addr", "127.0.0.1:0", "--json", "--path", "/hooks"},
-			strings.NewReader(""), stdout, stderr, envFunc(map[string]string{envSecret: secret}))
-	}()
+	p := runInBackground(t, map[string]string{envSecret: secret}, "listen", "--addr", "127.0.0.1:0", "--json", "--path", "/hooks")
+	stdout, stderr := p.stdout, p.stderr
 	var url string
 	require.Eventually(t, func() bool {
 		_, after, ok := strings.Cut(stderr.String(), "listening on ")
@@ -658,13 +664,7 @@ func TestListenInProcessJSONAndShutdown(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, postSigned(t, strings.TrimSuffix(url, "/hooks")+"/other", secret, body))
 
 	require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") >= 3 }, 5*time.Second, 10*time.Millisecond)
-	cancel()
-	select {
-	case code := <-done:
-		assert.Equal(t, 0, code)
-	case <-time.After(10 * time.Second):
-		t.Fatal("listen did not stop")
-	}
+	assert.Equal(t, 0, p.stop(t))
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	require.Len(t, lines, 3, stdout.String())
 	var ev eventLine
@@ -682,6 +682,62 @@ func TestListenInProcessJSONAndShutdown(t *testing.T) {
 	assert.Contains(t, stderr.String(), "invalid signature")
 	assert.Contains(t, stderr.String(), "stopped listening")
 	assert.NotContains(t, stdout.String()+stderr.String(), secret)
+}
+
+func TestFakeInProcess(t *testing.T) {
+	p := runInBackground(t, nil, "fake", "--addr", "127.0.0.1:0", "--token", "fake-token", "--account", "acme",
+		"--account-name", "Acme Recruiting", "--phone", "(720) 555-0100", "--page-size", "2",
+		"--rate-limit", "50", "--rate-period", "1m", "--log")
+	stdout, stderr := p.stdout, p.stderr
+	ctx := testContext(t)
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "export "+envControlURL+"=") },
+		10*time.Second, 10*time.Millisecond)
+	env := map[string]string{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = strings.Trim(v, "'")
+		}
+	}
+	assert.Equal(t, "fake-token", env[envToken])
+	assert.Equal(t, "acme", env[envAccount])
+	assert.Equal(t, "+17205550100", env[envPhoneNumber])
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+$`, env[envBaseURL])
+	assert.Equal(t, env[envBaseURL]+textustest.ControlPrefix, env[envControlURL])
+
+	// The flags reached the server.
+	c, err := textus.NewClient(env[envToken], textus.WithBaseURL(env[envBaseURL]), textus.WithAccount(env[envAccount]))
+	require.NoError(t, err)
+	acct, err := c.Accounts.Get(ctx, "acme")
+	require.NoError(t, err)
+	assert.Equal(t, "Acme Recruiting", acct.Name)
+	assert.Equal(t, 50, c.Rate().Limit)
+	for i := 0; i < 3; i++ {
+		_, err := c.Contacts.Create(ctx, &textus.ContactParams{Name: fmt.Sprintf("Candidate %d", i)})
+		require.NoError(t, err)
+	}
+	n := 0
+	for _, err := range c.Contacts.List(ctx, nil) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 3, n)
+
+	// The control API is on, with the same token.
+	req, err := http.NewRequest(http.MethodPost, env[envControlURL]+"/receive", strings.NewReader(`{"from": "+13035551234", "body": "Hi"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+env[envToken])
+	req.Header.Set("Content-Type", textus.MediaType)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	assert.Equal(t, 0, p.stop(t))
+	assert.Contains(t, stderr.String(), "GET /accounts/acme 200", "--log prints one line per request")
+	assert.Contains(t, stderr.String(), "POST "+textustest.ControlPrefix+"/receive 201")
+	assert.Contains(t, stderr.String(), "GET /acme/contacts?cursor=", "three contacts take two pages of two")
+	assert.Contains(t, stderr.String(), "fake server stopped")
 }
 
 func postSigned(t *testing.T, url, secret string, body []byte) int {
@@ -725,22 +781,27 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
-func TestPhoneHelpers(t *testing.T) {
-	for in, want := range map[string][2]string{
-		"303-555-1234 x12":     {"303-555-1234", "12"},
-		"+13035551234 ext. 7":  {"+13035551234", "7"},
-		"(303) 555-1234 #2921": {"(303) 555-1234", "2921"},
-		"+13035551234":         {"+13035551234", ""},
-		"x123":                 {"x123", ""},
+func TestCheckPhone(t *testing.T) {
+	for in, want := range map[string]string{
+		" 303-555-1234 x12 ":   "303-555-1234 x12",
+		"+13035551234 ext. 7":  "+13035551234 ext. 7",
+		"(303) 555-1234 #2921": "(303) 555-1234 #2921",
+		"+13035551234":         "+13035551234",
 	} {
-		num, ext := splitExtension(in)
-		assert.Equal(t, want, [2]string{num, ext}, in)
+		v, err := checkPhone(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, v, "sent as typed")
 	}
-	v, err := checkPhone(" 303-555-1234 x12 ")
-	require.NoError(t, err)
-	assert.Equal(t, "303-555-1234 x12", v)
-	_, err = checkPhone("555-1234")
-	assert.ErrorIs(t, err, textus.ErrInvalidPhone)
+	// As strict as textus.NormalizePhone, the extension aside.
+	for in, msg := range map[string]string{
+		"555-1234":         `textus: invalid phone number: "555-1234" is neither E.164 nor a 10-digit North American number`,
+		"103-555-1234 x12": `textus: invalid phone number: "103-555-1234 x12" has area code 103; North American area codes start with 2 to 9`,
+		"x123":             `textus: invalid phone number: "x123" contains 'x'`,
+	} {
+		_, err := checkPhone(in)
+		assert.ErrorIs(t, err, textus.ErrInvalidPhone, in)
+		assert.EqualError(t, err, msg)
+	}
 }
 
 func TestSmallHelpers(t *testing.T) {
@@ -754,8 +815,6 @@ func TestSmallHelpers(t *testing.T) {
 	assert.Equal(t, "[not json", dataValue("[not json"))
 	assert.Equal(t, `["vip"]`, dataCell([]any{"vip"}))
 	assert.Equal(t, "42", dataCell(float64(42)))
-	assert.Equal(t, "(303) 555-1234", displayPhone("+13035551234"))
-	assert.Equal(t, "+447700900123", displayPhone("+447700900123"))
 }
 
 func TestDescribeAPIError(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 func contactsCommand() *command {
@@ -378,34 +379,15 @@ func phoneList(ps []textus.ContactPhone) string {
 	return strings.Join(out, ", ")
 }
 
-// checkPhone validates a contact phone number as typed: the number (an
-// optional extension aside) must be E.164 or a North American national
-// form, as textus.NormalizePhone reads them. It returns the value to send:
+// checkPhone validates a contact phone number as typed: E.164 or a North
+// American national form, as textus.NormalizePhone reads them, with an
+// optional extension ("303-555-1234 x12"). It returns the value to send:
 // as typed, trimmed, since the API stores the extension separately.
 func checkPhone(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	num, _ := splitExtension(s)
-	if _, err := textus.NormalizePhone(num); err != nil {
-		return "", err
+	if _, err := phone.Parse(raw, phone.AllowExtension); err != nil {
+		return "", fmt.Errorf("textus: %w", err)
 	}
-	return s, nil
-}
-
-// splitExtension splits "303-555-1234 x12" (also "ext. 12", "ext 12",
-// "extension 12", "#12") into the number and the extension.
-func splitExtension(s string) (num, ext string) {
-	lower := strings.ToLower(s)
-	for _, marker := range []string{"extension", "ext.", "ext", "x", "#"} {
-		i := strings.LastIndex(lower, marker)
-		if i <= 0 {
-			continue
-		}
-		rest := strings.TrimSpace(s[i+len(marker):])
-		if rest != "" && strings.Trim(rest, "0123456789") == "" {
-			return strings.TrimSpace(s[:i]), rest
-		}
-	}
-	return s, ""
+	return strings.TrimSpace(raw), nil
 }
 
 // dataValue reads a data value given as text: a JSON array or object is

@@ -22,7 +22,7 @@
 //	textus webhooks list | create --url URL --events a,b|all | update ID [--url U] [--events E] [--active=BOOL]
 //	textus listen [--addr :8080] --secret S [--path /webhooks] [--json]
 //	textus trigger EVENT|all --url URL --secret S
-//	textus fake [--addr 127.0.0.1:0] [--page-size N]
+//	textus fake [--addr 127.0.0.1:0] [--token T] [--page-size N]
 //	textus version
 //
 // The API token, account slug and API root come from the environment

@@ -160,6 +160,49 @@ func processEnv(env map[string]string) []string {
 	return out
 }
 
+// background is a long-running command (listen, fake) run in-process.
+type background struct {
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+// runInBackground runs the tool in-process until stop is called (or the
+// test ends).
+func runInBackground(t *testing.T, env map[string]string, args ...string) *background {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &background{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() { b.done <- run(ctx, args, strings.NewReader(""), b.stdout, b.stderr, envFunc(env)) }()
+	t.Cleanup(func() {
+		cancel()
+		<-b.done
+	})
+	return b
+}
+
+// stop ends the command as an interrupt does and returns its exit code.
+func (b *background) stop(t *testing.T) int {
+	t.Helper()
+	b.cancel()
+	select {
+	case code := <-b.done:
+		b.done <- code // for the cleanup
+		return code
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "the command did not stop")
+		return -1
+	}
+}
+
+// testContext is a context that ends with the test, or after a minute.
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // proc is a long-running textus process (listen, fake).
 type proc struct {
 	cmd    *exec.Cmd

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus/internal/jsonld"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // Contact is a TextUs contact (JSON-LD type "Contact" or the condensed
@@ -215,9 +216,10 @@ type ContactListOptions struct {
 type ContactParams struct {
 	// Name is the contact's full name.
 	Name string `json:"name,omitempty"`
-	// Phones are the contact's numbers. Numbers are sent as given (the API
-	// accepts loose formats and extensions such as "1-303-123-4567 x2921"
-	// and normalises them).
+	// Phones are the contact's numbers, in any form NormalizePhone reads,
+	// optionally with an extension ("303-555-1234 x2921", "ext. 12"). They
+	// are checked and normalised before anything is sent: a number the SDK
+	// cannot read fails the call with an error matching ErrInvalidPhone.
 	Phones []PhoneParams `json:"phones,omitempty"`
 	// Data is free-form contact data; keys are camelCase by API convention
 	// (businessName, tags, custom keys).
@@ -226,28 +228,42 @@ type ContactParams struct {
 
 // PhoneParams is one phone number in ContactParams.
 type PhoneParams struct {
-	// Number as the user typed it; required.
+	// Number is the phone number, with an optional extension; required.
 	Number string `json:"number"`
 	// Type such as "Mobile" or "Work"; optional.
 	Type string `json:"type,omitempty"`
 }
 
-func (p *ContactParams) validate(create bool) error {
+// body checks p and returns the body to send, with every phone number
+// normalised: E.164, followed by " x" and the extension when it has one
+// ("303-555-1234 ext 12" is sent as "+13035551234 x12"). A number the SDK
+// cannot read is an error matching ErrInvalidPhone, before anything is
+// sent. p is not modified.
+func (p *ContactParams) body(create bool) (*ContactParams, error) {
 	if p == nil {
-		return errors.New("textus: nil *ContactParams")
+		return nil, errors.New("textus: nil *ContactParams")
 	}
 	if create && strings.TrimSpace(p.Name) == "" && len(p.Phones) == 0 {
-		return errors.New("textus: a new contact needs a name or a phone number")
+		return nil, errors.New("textus: a new contact needs a name or a phone number")
 	}
 	if !create && p.Name == "" && len(p.Phones) == 0 && len(p.Data) == 0 {
-		return errors.New("textus: contact update has no fields to change")
+		return nil, errors.New("textus: contact update has no fields to change")
+	}
+	b := *p
+	if p.Phones != nil {
+		b.Phones = make([]PhoneParams, len(p.Phones))
 	}
 	for i, ph := range p.Phones {
-		if strings.TrimSpace(ph.Number) == "" {
-			return fmt.Errorf("textus: phone %d has an empty number", i)
+		n, err := phone.Parse(ph.Number, phone.AllowExtension)
+		if err != nil {
+			return nil, &contextError{fmt.Sprintf("phone %d", i), err}
+		}
+		b.Phones[i] = PhoneParams{Number: n.E164, Type: strings.TrimSpace(ph.Type)}
+		if n.Extension != "" {
+			b.Phones[i].Number += " x" + n.Extension
 		}
 	}
-	return nil
+	return &b, nil
 }
 
 func (s *ContactsService) pager(opts *ContactListOptions) pager[Contact] {
@@ -295,26 +311,43 @@ func (s *ContactsService) Search(ctx context.Context, q string) iter.Seq2[*Conta
 
 // FindByPhone returns the first contact that has phone (any form
 // NormalizePhone accepts) among its numbers, or an error matching
-// ErrNotFound. It searches with the number's digits and keeps only exact
-// E.164 matches.
+// ErrNotFound.
+//
+// It does not depend on the form in which the server keeps numbers: it
+// searches with the number's national digits ("3035551234" for a North
+// American number, which every stored form contains), then compares each
+// phone of the results as a number, reading its phoneNumber and its
+// formattedPhoneNumber in any form (E.164, national, display, with an
+// extension), so "(303) 555-1234 x12" matches +13035551234 and a number
+// that merely contains the same digits does not.
 //
 // GET /:account/contact_filters/all/contacts?q=
-func (s *ContactsService) FindByPhone(ctx context.Context, phone string) (*Contact, error) {
-	e164, err := NormalizePhone(phone)
+func (s *ContactsService) FindByPhone(ctx context.Context, p string) (*Contact, error) {
+	e164, err := NormalizePhone(p)
 	if err != nil {
 		return nil, err
 	}
-	for c, err := range s.List(ctx, &ContactListOptions{Query: strings.TrimPrefix(e164, "+")}) {
+	for c, err := range s.List(ctx, &ContactListOptions{Query: phone.National(e164)}) {
 		if err != nil {
 			return nil, err
 		}
 		for _, ph := range c.Phones {
-			if ph.PhoneNumber == e164 {
+			if samePhone(e164, ph.PhoneNumber) || samePhone(e164, ph.FormattedPhoneNumber) {
 				return c, nil
 			}
 		}
 	}
 	return nil, fmt.Errorf("%w: no contact with phone %s", ErrNotFound, e164)
+}
+
+// samePhone reports whether stored, a number in any form a server may keep
+// it in, is the number e164.
+func samePhone(e164, stored string) bool {
+	if stored == "" {
+		return false
+	}
+	n, err := phone.Parse(stored, phone.AllowExtension|phone.AnyAreaCode|phone.AllowSlash)
+	return err == nil && n.E164 == e164
 }
 
 // SearchPhones iterates over contact phones matching q (a name or number),
@@ -345,10 +378,11 @@ func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, error) 
 //
 // POST /:account/contacts (https://apidocs.next.textus.com/docs/contacts/create-contact/).
 func (s *ContactsService) Create(ctx context.Context, p *ContactParams) (*Contact, error) {
-	if err := p.validate(true); err != nil {
+	b, err := p.body(true)
+	if err != nil {
 		return nil, err
 	}
-	return call[Contact](ctx, s.client, epContactsCreate, p)
+	return call[Contact](ctx, s.client, epContactsCreate, b)
 }
 
 // Update changes a contact; fields left empty in p are not sent. Phones,
@@ -356,10 +390,11 @@ func (s *ContactsService) Create(ctx context.Context, p *ContactParams) (*Contac
 //
 // PUT /contacts/:contact (https://apidocs.next.textus.com/docs/contacts/update).
 func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParams) (*Contact, error) {
-	if err := p.validate(false); err != nil {
+	b, err := p.body(false)
+	if err != nil {
 		return nil, err
 	}
-	return call[Contact](ctx, s.client, epContactsUpdate, p, id)
+	return call[Contact](ctx, s.client, epContactsUpdate, b, id)
 }
 
 // Conversations iterates over a contact's conversations (across accounts).

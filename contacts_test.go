@@ -81,8 +81,8 @@ func TestContactsCreate(t *testing.T) {
 		testJSONBody(t, r, `{
 			"name": "Cordell Walker",
 			"phones": [
-				{"number": "1-303-555-1234", "type": "Mobile"},
-				{"number": "1-303-123-4567 x2921"}
+				{"number": "+13035551234", "type": "Mobile"},
+				{"number": "+13031234567 x2921"}
 			],
 			"data": {"businessName": "McDonalds", "tags": ["cashier"]}
 		}`)
@@ -92,7 +92,7 @@ func TestContactsCreate(t *testing.T) {
 		Name: "Cordell Walker",
 		Phones: []PhoneParams{
 			{Number: "1-303-555-1234", Type: "Mobile"},
-			{Number: "1-303-123-4567 x2921"}, // sent as typed: the API takes extensions here
+			{Number: "1-303-123-4567 x2921"}, // normalised, extension kept: the API takes extensions here
 		},
 		Data: map[string]any{"businessName": "McDonalds", "tags": []string{"cashier"}},
 	})
@@ -356,9 +356,10 @@ func TestContactsFindByPhone(t *testing.T) {
 			client, mux, _ := setup(t)
 			mux.HandleFunc("/my_account/contact_filters/all/contacts", func(w http.ResponseWriter, r *http.Request) {
 				testMethod(t, r, "GET")
-				testURI(t, r, "/api-v1/my_account/contact_filters/all/contacts?q=13035551234")
-				// A loose match first: the search is by digits, only an
-				// exact E.164 match counts.
+				testURI(t, r, "/api-v1/my_account/contact_filters/all/contacts?q=3035551234")
+				// A loose match first: the search is by the national
+				// digits, which every stored form holds; only the same
+				// number counts.
 				writeJSON(w, http.StatusOK, hydraPage("/x", 2, "", contactMember("near", "+130355512345"), specContactJSON))
 			})
 			c, err := client.Contacts.FindByPhone(context.Background(), phone)
@@ -374,7 +375,7 @@ func TestContactsFindByPhoneStopsAtMatch(t *testing.T) {
 		if r.URL.Query().Get("cursor") != "" {
 			t.Errorf("page 2 fetched after the match was found")
 		}
-		writeJSON(w, http.StatusOK, hydraPage("/x", 9, "/my_account/contact_filters/all/contacts?q=13035551234&cursor=2", specContactJSON))
+		writeJSON(w, http.StatusOK, hydraPage("/x", 9, "/my_account/contact_filters/all/contacts?q=3035551234&cursor=2", specContactJSON))
 	})
 	_, err := client.Contacts.FindByPhone(context.Background(), "+13035551234")
 	require.NoError(t, err)

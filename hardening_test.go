@@ -315,3 +315,26 @@ func TestWebhooksCreateNeedsHTTPS(t *testing.T) {
 		assert.NoError(t, err, u)
 	}
 }
+
+// Contact phone numbers are checked like every other number the SDK
+// takes: one it cannot read fails with ErrInvalidPhone before anything is
+// sent (the API would answer 422 at best, or store garbage), and the
+// error says which phone.
+func TestContactPhonesCheckedBeforeSending(t *testing.T) {
+	ctx := context.Background()
+	for _, number := range []string{"abc", "555-1234", "+12", "303-555-1234 x", "call 303-555-1234"} {
+		t.Run(number, func(t *testing.T) {
+			client, mux, ts := setup(t)
+			refuseAll(t, mux)
+			p := &ContactParams{Name: "A", Phones: []PhoneParams{{Number: "+13035551234"}, {Number: number}}}
+			_, err := client.Contacts.Create(ctx, p)
+			require.ErrorIs(t, err, ErrInvalidPhone)
+			assert.Contains(t, err.Error(), "phone 1")
+			assert.Equal(t, 1, strings.Count(err.Error(), "textus:"), "%v", err)
+			_, err = client.Contacts.Update(ctx, "DQeeO69", p)
+			require.ErrorIs(t, err, ErrInvalidPhone)
+			assertNothingSent(t, ts)
+			assert.Equal(t, number, p.Phones[1].Number, "the caller's params are not changed")
+		})
+	}
+}

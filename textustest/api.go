@@ -102,7 +102,7 @@ func (in *contactIn) parse() (phones []*contactPhone, data map[string]any, res r
 			if err != nil {
 				return nil, nil, errorResult(http.StatusUnprocessableEntity, "phones[%d].number: %v", i, err), true
 			}
-			phones = append(phones, &contactPhone{e164: pp.E164, extension: pp.Extension, typ: strings.TrimSpace(p.Type)})
+			phones = append(phones, &contactPhone{e164: pp.E164, stored: strings.TrimSpace(p.Number), extension: pp.Extension, typ: strings.TrimSpace(p.Type)})
 		}
 	}
 	if raw := bytes.TrimSpace(in.Data); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
@@ -231,7 +231,7 @@ func matchContact(ct *contact, q string) bool {
 		return true
 	}
 	for _, p := range ct.phones {
-		if matchPhone(p.e164, q) {
+		if matchPhone(p.stored, q) {
 			return true
 		}
 	}
@@ -290,7 +290,7 @@ func (s *Server) searchContactPhones(c *call) result {
 	for _, ct := range cs {
 		nameHit := q == "" || strings.Contains(strings.ToLower(ct.name), strings.ToLower(q))
 		for _, p := range ct.phones {
-			if nameHit || matchPhone(p.e164, q) {
+			if nameHit || matchPhone(p.stored, q) {
 				members = append(members, s.wirePhone(p, true))
 			}
 		}

@@ -60,6 +60,7 @@ type config struct {
 	logOut         io.Writer
 	undeliverables []string
 	listener       net.Listener
+	phoneForm      PhoneForm
 }
 
 func defaultConfig() config {
@@ -290,4 +291,36 @@ func WithLog(w io.Writer) Option {
 // ln keeps the default.
 func WithListener(ln net.Listener) Option {
 	return func(c *config) { c.listener = ln }
+}
+
+// PhoneForm is how the server keeps and returns a contact's phone numbers
+// (see WithPhoneForm).
+type PhoneForm int
+
+// The forms of WithPhoneForm.
+const (
+	// PhoneFormE164 keeps "+13035551234", as TextUs documents it
+	// (the default).
+	PhoneFormE164 PhoneForm = iota
+	// PhoneFormNational keeps the national digits, "3035551234", as the
+	// opt-out examples of the API show them.
+	PhoneFormNational
+	// PhoneFormDisplay keeps the display form, "(303) 555-1234".
+	PhoneFormDisplay
+	// PhoneFormAsTyped keeps the number as the request gave it, trimmed
+	// ("1-303-555-1234 x12").
+	PhoneFormAsTyped
+)
+
+// WithPhoneForm makes the server keep contact phone numbers in form f: it
+// returns that form as the phone's phoneNumber, and the contact searches
+// (q=) match the digits of that form, as a server that stores the number
+// that way would. The default, PhoneFormE164, is what TextUs documents; the
+// other forms let a test check that a client does not depend on it.
+func WithPhoneForm(f PhoneForm) Option {
+	return func(c *config) {
+		if f >= PhoneFormE164 && f <= PhoneFormAsTyped {
+			c.phoneForm = f
+		}
+	}
 }

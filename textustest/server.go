@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/textus-go/textus"
+	"github.com/textus-go/textus/internal/phone"
 )
 
 // ErrClosed is returned by the simulation methods (ReceiveMessage, ...)
@@ -587,8 +588,24 @@ func (s *Server) setPhonesLocked(c *contact, phones []*contactPhone) {
 		if p.typ == "" {
 			p.typ = "Mobile"
 		}
+		p.stored = s.storedPhone(p)
 		c.phones = append(c.phones, p)
 	}
+}
+
+// storedPhone is the form in which the server keeps p (WithPhoneForm).
+func (s *Server) storedPhone(p *contactPhone) string {
+	switch s.cfg.phoneForm {
+	case PhoneFormNational:
+		return phone.National(p.e164)
+	case PhoneFormDisplay:
+		return phone.Display(p.e164)
+	case PhoneFormAsTyped:
+		if p.stored != "" {
+			return p.stored
+		}
+	}
+	return p.e164
 }
 
 // conversationLocked finds the conversation with phone. A conversation

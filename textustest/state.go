@@ -19,6 +19,7 @@ type contact struct {
 type contactPhone struct {
 	slug      string
 	e164      string
+	stored    string // the number as the server keeps and returns it (WithPhoneForm)
 	extension string
 	typ       string
 	contact   *contact

@@ -240,7 +240,7 @@ func (s *Server) wirePhone(p *contactPhone, embedContact bool) wireContactPhone 
 	w := wireContactPhone{
 		Type:                 "ContactPhone",
 		ID:                   "/contact_phones/" + p.slug,
-		PhoneNumber:          p.e164,
+		PhoneNumber:          p.stored,
 		FormattedPhoneNumber: phone.Display(p.e164),
 		PhoneType:            p.typ,
 		DeliverabilityStatus: "unknown",

@@ -1,6 +1,6 @@
 module github.com/textus-go/textus
 
-go 1.23
+go 1.24
 
 require (
 	github.com/google/go-querystring v1.1.0

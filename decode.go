@@ -147,7 +147,7 @@ func (p *collectionPage[T]) decode(body []byte) error {
 	keep := p.keep
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil
 	}
 	if err != nil {

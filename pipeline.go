@@ -101,7 +101,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, target string, body, out 
 			PrepareRetry: x.beforeRetry,
 			ErrorHandler: lastOutcome,
 		}
-		resp, err = rc.Do(req)
+		resp, err = rc.Do(req) //nolint:bodyclose // classify or decode closes it
 	}
 	if err = x.classify(req.Context(), resp, err); err == nil {
 		err = x.decode(resp, out)

@@ -324,7 +324,7 @@ func (s *Server) Close() {
 			_ = s.httpSrv.Close()
 		}
 		cancel()
-		<-s.serveErr
+		<-s.serveErr //nolint:errcheck // http.ErrServerClosed, or an accept error that already ended serving: Close has nothing to report
 		s.handlers.Wait()
 
 		s.mu.Lock()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -121,7 +122,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 	a.apiFlags(fs)
 	a.jsonFlag(fs)
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			a.groupHelp(a.stdout, root, "")
 			return errHelp
 		}
@@ -219,7 +220,7 @@ func (a *app) leafHelp(w io.Writer, in *invocation) {
 // -h and --help print the command's help and return errHelp.
 func (a *app) parse(in *invocation) ([]string, error) {
 	pos, err := parseInterspersed(in.fs, in.args)
-	if err == flag.ErrHelp {
+	if errors.Is(err, flag.ErrHelp) {
 		a.leafHelp(a.stdout, in)
 		return nil, errHelp
 	}

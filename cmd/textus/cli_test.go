@@ -342,7 +342,7 @@ func TestMessagesSendOutcomeUnknownWhenTheConnectionCloses(t *testing.T) {
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/acct/opt_outs/"):
 			w.Header().Set("Content-Type", textus.MediaType)
 			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"hydra:title":"Not Found","hydra:description":"no opt-out"}`)
+			_, _ = io.WriteString(w, `{"hydra:title":"Not Found","hydra:description":"no opt-out"}`)
 		case r.Method == http.MethodPost && r.URL.Path == "/acct/messages":
 			posts.Add(1)
 			_, _ = io.ReadAll(r.Body)

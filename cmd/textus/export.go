@@ -150,30 +150,31 @@ func (e *exportRun) open(resuming bool) (io.Writer, bool, func() error, error) {
 		return e.a.stdout, !resuming, noClose, nil
 	}
 	if !resuming {
-		f, err := os.Create(e.out)
+		// The export holds contacts' names and numbers: only its owner may read it.
+		f, err := os.OpenFile(e.out, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return nil, false, nil, err
 		}
 		return f, true, f.Close, nil
 	}
-	f, err := os.OpenFile(e.out, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(e.out, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, nil, err
 	}
 	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
-		f.Close()
+		_ = f.Close() // the error above is the one to report
 		return nil, false, nil, err
 	}
 	if size == 0 {
 		return f, true, f.Close, nil
 	}
 	if err := e.adoptFile(f, size); err != nil {
-		f.Close()
+		_ = f.Close() // the error above is the one to report
 		return nil, false, nil, err
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		f.Close()
+		_ = f.Close() // the error above is the one to report
 		return nil, false, nil, err
 	}
 	return f, false, f.Close, nil

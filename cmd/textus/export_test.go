@@ -122,7 +122,7 @@ func rejectingProxy(t *testing.T, srv *textustest.Server, reject string) *httpte
 			if bytes.Contains(body, []byte(reject)) {
 				w.Header().Set("Content-Type", textus.MediaType)
 				w.WriteHeader(http.StatusUnprocessableEntity)
-				io.WriteString(w, `{"@type":"hydra:Error","hydra:title":"Unprocessable Entity","hydra:description":"name: is reserved"}`)
+				_, _ = io.WriteString(w, `{"@type":"hydra:Error","hydra:title":"Unprocessable Entity","hydra:description":"name: is reserved"}`)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -218,7 +218,7 @@ func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { assert.NoError(t, f.Close()) }()
 	recs, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
 	return recs

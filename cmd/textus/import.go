@@ -79,7 +79,7 @@ func contactsImport(ctx context.Context, a *app, in *invocation) error {
 		if err != nil {
 			return &exitError{code: exitFailure, msg: err.Error()}
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only: nothing to lose
 		r = f
 	}
 	rows, problems, err := readContactsCSV(r)
@@ -128,7 +128,7 @@ func readContactsCSV(r io.Reader) ([]importRow, []string, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	rec, err := cr.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, nil, inputError("the file is empty; it needs a header row such as name,phone,phone_type")
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"go/build"
 	"io"
@@ -36,7 +37,7 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {
-		os.RemoveAll(binDir)
+		_ = os.RemoveAll(binDir) // a temporary directory; nothing to report to
 	}
 	os.Exit(code)
 }
@@ -136,8 +137,8 @@ func execCLI(t *testing.T, env map[string]string, stdin string, args ...string) 
 	err := cmd.Run()
 	code := 0
 	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		require.True(t, ok, "running textus %v: %v", args, err)
+		var ee *exec.ExitError
+		require.True(t, errors.As(err, &ee), "running textus %v: %v", args, err)
 		code = ee.ExitCode()
 	}
 	r := result{stdout: out.String(), stderr: errb.String(), code: code}
@@ -232,7 +233,8 @@ func startCLI(t *testing.T, env map[string]string, args ...string) *proc {
 	go func() {
 		wg.Wait()
 		err := cmd.Wait()
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			p.code = ee.ExitCode()
 		} else if err != nil {
 			p.code = -1

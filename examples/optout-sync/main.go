@@ -104,7 +104,7 @@ func demo(ctx context.Context, w io.Writer) error {
 	before := len(fake.Requests())
 	_, err = texter.Send(ctx, candidate, "Just checking in!")
 	if !errors.Is(err, ErrOptedOut) {
-		return fmt.Errorf("texting an opted-out number: got %v, want ErrOptedOut", err)
+		return fmt.Errorf("texting an opted-out number: got %w, want ErrOptedOut", err)
 	}
 	step("App refused to text %s (%v); TextUs requests made: %d.", candidate, err, len(fake.Requests())-before)
 

@@ -100,7 +100,7 @@ func TransientStatus(code int) bool {
 func Decide(in Input) Decision {
 	d := Decision{MaybeSent: maybeSent(in)}
 	if in.Resp != nil {
-		d.RetryAfter, d.HasRetryAfter = RetryAfter(in.Resp, in.Now)
+		d.RetryAfter, d.HasRetryAfter = retryAfter(in.Resp, in.Now)
 	}
 	var stop *StopError
 	failed := in.Err != nil || (in.Resp != nil && TransientStatus(in.Resp.StatusCode))
@@ -162,9 +162,9 @@ func NeverSent(err error) bool {
 	return false
 }
 
-// RetryAfter returns the wait a response asks for in its Retry-After header
+// retryAfter returns the wait a response asks for in its Retry-After header
 // (delta-seconds or an HTTP date), if any.
-func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
 	}
@@ -202,7 +202,7 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // Retry-After when present (capped at hi), else a full-jitter exponential
 // wait, uniform in [lo, min(hi, lo*2^attempt)].
 func Backoff(lo, hi time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
-	if d, ok := RetryAfter(resp, now); ok {
+	if d, ok := retryAfter(resp, now); ok {
 		return min(d, hi)
 	}
 	if lo <= 0 {

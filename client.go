@@ -133,7 +133,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		now:          time.Now,
 	}
 	if !cfg.pacerSet {
-		cr.pacer = newLocalPacer(cfg.rateN, cfg.ratePer)
+		cr.pacer = newLocalPacer(cfg.rateN, cfg.ratePer, cfg.rateSet)
 	}
 	switch len(cfg.observers) {
 	case 0:

@@ -41,6 +41,7 @@ type config struct {
 	retryWaitMax time.Duration
 	rateN        int
 	ratePer      time.Duration
+	rateSet      bool // WithRateLimit was given
 	logger       *slog.Logger
 	userAgent    string
 	maxBody      int64
@@ -158,17 +159,27 @@ func WithRetryWait(waitMin, waitMax time.Duration) Option {
 	}
 }
 
-// WithRateLimit paces requests on the client side: a token bucket of
-// `requests` tokens refilled evenly over `per`, shared by every copy of the
-// client (ForAccount). Default 1000 per 5 minutes, the TextUs budget per
-// token. requests <= 0 disables pacing whatever per is; with requests > 0,
-// per must be positive.
+// WithRateLimit paces requests on the client side to at most `requests`
+// in any stretch of `per`, shared by every copy of the client (ForAccount):
+// a short burst (requests/50, at least one) goes at once and the rest is
+// spread evenly, about 2% under the budget for network jitter.
+//
+// Whatever the budget, the client also paces from the server's own
+// figures: after each response it spreads the X-RateLimit-Remaining
+// requests over the time left to X-RateLimit-Reset, so the server's window
+// is used evenly and in full, and a budget other clients of the token spent
+// slows this one down. A budget given here is a cap on top of that. Without
+// this option the client starts from the TextUs budget of 1000 per 5
+// minutes until the first response reports the server's figures.
+// requests <= 0 disables pacing whatever per is (the server's
+// X-RateLimit-Remaining: 0 rule still applies); with requests > 0, per must
+// be positive. See WithPacer to share one budget between processes.
 func WithRateLimit(requests int, per time.Duration) Option {
 	return func(c *config) error {
 		if requests > 0 && per <= 0 {
 			return fmt.Errorf("textus: WithRateLimit(%d, %v): the period must be positive (requests <= 0 turns pacing off)", requests, per)
 		}
-		c.rateN, c.ratePer = requests, per
+		c.rateN, c.ratePer, c.rateSet = requests, per, true
 		return nil
 	}
 }

@@ -16,25 +16,91 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestLocalPacerBurstThenEvenRefill(t *testing.T) {
-	p := newLocalPacer(10, time.Second).(*localPacer) // one slot every 100ms, burst 10
-	t0 := time.Unix(1_700_000_000, 0)
+// simulatePacer sends count requests, each as soon as the pacer allows,
+// without sleeping, and returns their times.
+func simulatePacer(p *localPacer, t0 time.Time, count int) []time.Time {
 	p.lim.SetLimitAt(t0, p.lim.Limit()) // start the bucket's clock at t0
-	for i := 0; i < 10; i++ {
-		assert.Zero(t, p.lim.ReserveN(t0, 1).DelayFrom(t0), "burst request %d", i)
+	times := make([]time.Time, 0, count)
+	t := t0
+	for i := 0; i < count; i++ {
+		t = t.Add(p.lim.ReserveN(t, 1).DelayFrom(t))
+		times = append(times, t)
 	}
-	assert.Equal(t, 100*time.Millisecond, p.lim.ReserveN(t0, 1).DelayFrom(t0))
-	assert.Equal(t, 200*time.Millisecond, p.lim.ReserveN(t0, 1).DelayFrom(t0), "reservations queue up")
-	t1 := t0.Add(time.Second) // refills the two reserved slots and 8 more
-	for i := 0; i < 8; i++ {
-		assert.Zero(t, p.lim.ReserveN(t1, 1).DelayFrom(t1), "after refill %d", i)
+	return times
+}
+
+// The default pacer never lets more than n requests into any stretch of
+// one period, however the server's windows fall, and still uses at least
+// 95% of the budget.
+func TestLocalPacerKeepsToTheBudgetInAnyWindow(t *testing.T) {
+	for _, tc := range []struct {
+		n   int
+		per time.Duration
+	}{{1, 2 * time.Second}, {2, time.Second}, {5, time.Second}, {50, time.Second}, {1000, 5 * time.Minute}} {
+		t.Run(fmt.Sprintf("%d per %s", tc.n, tc.per), func(t *testing.T) {
+			p := newLocalPacer(tc.n, tc.per, true).(*localPacer)
+			t0 := time.Unix(1_700_000_000, 0)
+			times := simulatePacer(p, t0, 20*tc.n+5)
+			// Any half-open window [start, start+per) that begins at a send
+			// holds the most sends a window of that length can.
+			for i, start := range times {
+				in := 0
+				for _, at := range times[i:] {
+					if at.Sub(start) >= tc.per {
+						break
+					}
+					in++
+				}
+				require.LessOrEqual(t, in, tc.n, "window starting at send %d (%s)", i, start.Sub(t0))
+			}
+			// Over many periods the pacer uses the budget.
+			periods := 20
+			end := t0.Add(time.Duration(periods) * tc.per)
+			sent := 0
+			for _, at := range times {
+				if at.Before(end) {
+					sent++
+				}
+			}
+			ratio := float64(sent) / float64(periods*tc.n)
+			if tc.n >= 50 {
+				assert.GreaterOrEqual(t, ratio, 0.95, "sent %d in %d periods", sent, periods)
+			}
+			assert.LessOrEqual(t, ratio, 1.0)
+		})
 	}
-	assert.Equal(t, 100*time.Millisecond, p.lim.ReserveN(t1, 1).DelayFrom(t1))
+}
+
+// The server's figures reshape the bucket: what remains is spread over the
+// time left to the reset, so the whole window is used evenly; a budget given
+// to WithRateLimit stays a cap.
+func TestLocalPacerSpreadsWhatRemains(t *testing.T) {
+	p := newLocalPacer(DefaultRateLimit, DefaultRatePeriod, false).(*localPacer)
+	p.Observe(Rate{Limit: 100_000, Remaining: 6000, Reset: time.Now().Add(time.Minute)})
+	assert.Equal(t, 120, p.lim.Burst())
+	assert.InDelta(t, float64(6000-120+1)/60*(1-pacerMargin), float64(p.lim.Limit()), 1, "about 96 a second")
+
+	p.Observe(Rate{Limit: 1000, Remaining: 10, Reset: time.Now().Add(100 * time.Second)})
+	assert.Equal(t, 1, p.lim.Burst())
+	assert.InDelta(t, 10.0/100*(1-pacerMargin), float64(p.lim.Limit()), 0.01, "another client spent the budget: slow down")
+
+	before := p.lim.Limit()
+	p.Observe(Rate{Limit: 1000, Remaining: 0, Reset: time.Now().Add(time.Minute)})
+	p.Observe(Rate{Limit: 1000, Remaining: 50, Reset: time.Now().Add(-time.Second)})
+	p.Observe(Rate{})
+	assert.Equal(t, before, p.lim.Limit(), "nothing left, a past reset or no figures: unchanged")
+
+	capped := newLocalPacer(50, time.Second, true).(*localPacer)
+	capped.Observe(Rate{Limit: 100_000, Remaining: 99_000, Reset: time.Now().Add(time.Minute)})
+	assert.InDelta(t, 50*(1-pacerMargin), float64(capped.lim.Limit()), 0.01, "WithRateLimit is a cap")
+	assert.Equal(t, 1, capped.lim.Burst())
+	capped.Observe(Rate{Limit: 100, Remaining: 5, Reset: time.Now().Add(time.Second)})
+	assert.Less(t, float64(capped.lim.Limit()), 5.0, "but the server can slow it down")
 }
 
 func TestLocalPacerDisabled(t *testing.T) {
-	assert.Nil(t, newLocalPacer(0, time.Second))
-	assert.Nil(t, newLocalPacer(-1, 0))
+	assert.Nil(t, newLocalPacer(0, time.Second, true))
+	assert.Nil(t, newLocalPacer(-1, 0, false))
 	c, err := NewClient("tok", WithRateLimit(0, time.Minute))
 	require.NoError(t, err)
 	assert.Nil(t, c.core.pacer, "requests <= 0 disables pacing whatever per is")
@@ -44,7 +110,7 @@ func TestLocalPacerDisabled(t *testing.T) {
 }
 
 func TestLocalPacerWaitGivesBackOnCancel(t *testing.T) {
-	p := newLocalPacer(1, time.Hour).(*localPacer)
+	p := newLocalPacer(1, time.Hour, true).(*localPacer)
 	require.NoError(t, p.Wait(context.Background()))
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -59,8 +125,10 @@ func TestLocalPacerWaitGivesBackOnCancel(t *testing.T) {
 	err := p.Wait(ctx) // an hour's wait does not fit in a minute: fail at once
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "deadline")
-	// Neither refused wait kept its slot: the next one is an hour away, not two or three.
-	assert.InDelta(t, time.Hour.Seconds(), p.lim.Reserve().Delay().Seconds(), 5)
+	// Neither refused wait kept its slot: the next one is one interval
+	// away, not two or three.
+	interval := time.Duration(float64(time.Second) / float64(p.lim.Limit()))
+	assert.InDelta(t, interval.Seconds(), p.lim.Reserve().Delay().Seconds(), 5)
 }
 
 func TestServerBlock(t *testing.T) {

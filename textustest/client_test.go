@@ -355,7 +355,9 @@ func TestClientPacesWithinServerRateLimit(t *testing.T) {
 // sending.
 func TestClientRateLimited(t *testing.T) {
 	srv := newServer(t, textustest.WithRateLimit(2, centuryWindow))
-	c := srv.Client(textus.WithRetryWait(10*time.Millisecond, time.Second))
+	// Without client pacing, so that the server's budget runs out and the
+	// client's rule for X-RateLimit-Remaining: 0 is what stops the call.
+	c := srv.Client(textus.WithRateLimit(0, 0), textus.WithRetryWait(10*time.Millisecond, time.Second))
 	ctx := testContext(t)
 	for i := 0; i < 2; i++ {
 		_, err := c.Accounts.Get(ctx, srv.Account())

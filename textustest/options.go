@@ -61,6 +61,7 @@ type config struct {
 	undeliverables []string
 	listener       net.Listener
 	phoneForm      PhoneForm
+	rateSet        bool // WithRateLimit was given
 }
 
 func defaultConfig() config {
@@ -100,7 +101,7 @@ type Option func(*config)
 // the default period.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *config) {
-		c.rateN = n
+		c.rateN, c.rateSet = n, true
 		if per > 0 {
 			c.ratePer = per
 		}

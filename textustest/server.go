@@ -185,12 +185,13 @@ func (s *Server) Account() string { return s.cfg.account }
 func (s *Server) PhoneNumber() string { return s.cfg.phone }
 
 // Client returns an SDK client for this server. Token, base URL and
-// account are set, and the client keeps within the server's rate limit
-// (WithRateLimit): it paces itself with the server's budget
-// (textus.WithRateLimit; no pacing when the server has no limit) and its
-// longest wait (the max of textus.WithRetryWait) covers a whole rate-limit
-// window, so that a test that spends the budget waits for the next window
-// instead of failing with textus.ErrRateLimited. Retry waits start at
+// account are set, and the client keeps within the server's rate limit: it
+// paces itself with the budget given to WithRateLimit (textus.WithRateLimit;
+// with the default budget of 1000 per 5 minutes, which few tests approach,
+// it does not pace, so that tests run at full speed), and its longest wait
+// (the max of textus.WithRetryWait) covers a whole rate-limit window, so
+// that a test that spends the budget waits for the next window instead of
+// failing with textus.ErrRateLimited. Retry waits start at
 // 10ms, so that tests with injected faults run fast. opts are applied after
 // these and may override them; pass
 // textus.WithRetryWait(10*time.Millisecond, time.Second), for instance, to
@@ -213,7 +214,9 @@ func (s *Server) NewClient(opts ...textus.Option) (*textus.Client, error) {
 	pacing := textus.WithRateLimit(0, 0)
 	maxWait := time.Second
 	if s.cfg.rateN > 0 {
-		pacing = textus.WithRateLimit(s.cfg.rateN, s.cfg.ratePer)
+		if s.cfg.rateSet {
+			pacing = textus.WithRateLimit(s.cfg.rateN, s.cfg.ratePer)
+		}
 		maxWait = max(maxWait, longestRateWait(s.cfg.ratePer))
 	}
 	all := append([]textus.Option{

@@ -237,7 +237,7 @@ func (a *app) apiFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.g.account, "account", a.g.account, "account `SLUG` (default $"+envAccount+")")
 	fs.StringVar(&a.g.baseURL, "base-url", a.g.baseURL, "API root `URL` (default $"+envBaseURL+", else "+textus.DefaultBaseURL+")")
 	fs.IntVar(&a.g.maxRetries, "max-retries", a.g.maxRetries, "retry a failed request up to `N` times (a send is never re-sent once it may have reached TextUs)")
-	fs.StringVar(&a.g.rateLimit, "rate-limit", a.g.rateLimit, "pace requests to `N/PERIOD`, such as 1000/5m (0 turns pacing off)")
+	fs.StringVar(&a.g.rateLimit, "rate-limit", a.g.rateLimit, "pace requests to at most `N/PERIOD`, such as 1000/5m (0 turns pacing off; by default the budget the server reports, spread evenly)")
 	// The defaults shown by --help are the built-in ones, not the values
 	// given before the command name.
 	fs.Lookup("account").DefValue = ""
@@ -315,7 +315,11 @@ func (a *app) client() (*textus.Client, error) {
 		textus.WithHTTPClient(&http.Client{Transport: a.transport, Timeout: 2 * time.Minute}),
 		textus.WithUserAgent(userAgent),
 		textus.WithMaxRetries(a.g.maxRetries),
-		textus.WithRateLimit(n, per),
+	}
+	if a.g.rateLimit != defaultRateLimit {
+		// A budget given on the command line is a cap; by default the
+		// client paces from the server's own figures.
+		opts = append(opts, textus.WithRateLimit(n, per))
 	}
 	if account != "" {
 		opts = append(opts, textus.WithAccount(account))

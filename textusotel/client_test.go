@@ -111,6 +111,8 @@ func TestClientSpanRecordsEachRetry(t *testing.T) {
 }
 
 // A transport failure has no status: its retry event says "transport".
+// The dropped request is the first on its connection, or net/http would
+// retry it on a new one by itself.
 func TestClientSpanRetryAfterTransportFailure(t *testing.T) {
 	h := newHarness(t, []textustest.Option{textustest.WithFaults(
 		textustest.Fault{Kind: textustest.FaultDropRequest, Rate: 1, Method: "GET", Path: "/:account/opt_outs/:phone", Limit: 1},

@@ -251,6 +251,9 @@ type call struct {
 	recording bool
 	measure   bool
 	paced     time.Duration
+	// attrs backs the attribute lists handed to the span, which copies
+	// them: kept here, they cost no allocation of their own.
+	attrs [6]attribute.KeyValue
 }
 
 func (c *call) Paced(d time.Duration) {
@@ -263,8 +266,7 @@ func (c *call) Paced(d time.Duration) {
 func (c *call) Retrying(a textus.AttemptInfo) {
 	et := attemptErrorType(a.StatusCode)
 	if c.recording {
-		attrs := make([]attribute.KeyValue, 0, 4)
-		attrs = append(attrs, AttrAttempt.Int(a.Attempt), AttrRetryReason.String(a.Reason), semconv.ErrorTypeKey.String(et))
+		attrs := append(c.attrs[:0], AttrAttempt.Int(a.Attempt), AttrRetryReason.String(a.Reason), semconv.ErrorTypeKey.String(et))
 		if a.StatusCode != 0 {
 			attrs = append(attrs, semconv.HTTPResponseStatusCode(a.StatusCode))
 		}
@@ -278,8 +280,7 @@ func (c *call) Retrying(a textus.AttemptInfo) {
 func (c *call) End(r textus.CallResult) {
 	rateKnown := r.Rate.Limit != 0 || r.Rate.Remaining != 0 || !r.Rate.Reset.IsZero()
 	if c.recording {
-		attrs := make([]attribute.KeyValue, 0, 6)
-		attrs = append(attrs, AttrAttempts.Int(r.Attempts))
+		attrs := append(c.attrs[:0], AttrAttempts.Int(r.Attempts))
 		if r.StatusCode != 0 {
 			attrs = append(attrs, semconv.HTTPResponseStatusCode(r.StatusCode))
 		}

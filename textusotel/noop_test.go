@@ -3,6 +3,7 @@ package textusotel
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/otel"
@@ -71,3 +72,41 @@ func TestEndpointStateIsCached(t *testing.T) {
 	e1, e2 := st.withError("not_found"), st.withError("not_found")
 	assert.Same(t, &e1.rec[0], &e2.rec[0], "one attribute set per error type")
 }
+
+// BenchmarkObserver measures what the observer adds to one successful call
+// (StartCall, one Paced, End), without the HTTP round trip around it.
+func BenchmarkObserver(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	defer func() { _ = mp.Shutdown(context.Background()) }()
+	variants := []struct {
+		name string
+		opts []Option
+	}{
+		{"noop", []Option{WithTracerProvider(tracenoop.NewTracerProvider()), WithMeterProvider(metricnoop.NewMeterProvider())}},
+		{"global", nil},
+		{"sdk", []Option{WithTracerProvider(tp), WithMeterProvider(mp)}},
+	}
+	res := textus.CallResult{Attempts: 1, StatusCode: 200, Rate: textus.Rate{Limit: 1000, Remaining: 999}, Duration: time.Millisecond}
+	for _, v := range variants {
+		b.Run("instr="+v.name, func(b *testing.B) {
+			o := newClientObserver(newConfig(v.opts))
+			ctx := context.Background()
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_, co := o.StartCall(ctx, testInfo)
+				if co != nil {
+					co.Paced(0)
+					co.End(res)
+				}
+			}
+		})
+	}
+}
+
+// discardExporter drops spans, so that only the instrumentation is measured.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }

@@ -9,7 +9,8 @@ import (
 // Attribute keys of this package, besides the semantic-convention ones
 // (http.request.method, server.address, server.port, url.template,
 // http.response.status_code, error.type). None of them ever holds a phone
-// number, a message body, an id, the API token or a webhook secret.
+// number, a message body, a resource id, the API token or a webhook
+// secret.
 const (
 	// AttrOperation names the SDK method: "Contacts.Get".
 	AttrOperation = attribute.Key("textus.operation")

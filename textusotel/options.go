@@ -72,12 +72,12 @@ type tracerSource struct {
 }
 
 func newTracerSource(tp trace.TracerProvider) tracerSource {
-	var idle trace.TracerProvider
 	if tp == nil {
 		tp = otel.GetTracerProvider()
-		if isGlobalDefault(tp) {
-			idle = tp
-		}
+	}
+	var idle trace.TracerProvider
+	if isGlobalDefault(tp) {
+		idle = tp
 	}
 	if _, ok := tp.(tracenoop.TracerProvider); ok {
 		return tracerSource{}

@@ -184,8 +184,10 @@ func TestClientSpanOfAnAPIError(t *testing.T) {
 // window to reset: the wait shows on the span, in the pacing histogram, and
 // the gauge follows the remaining budget.
 func TestClientRateLimitAndPacing(t *testing.T) {
-	h := newHarness(t, []textustest.Option{textustest.WithRateLimit(2, time.Second)},
-		textus.WithRetryWait(time.Millisecond, 3*time.Second))
+	// Two requests per two seconds: a window long enough for the first two
+	// calls to fall in it on a busy machine.
+	h := newHarness(t, []textustest.Option{textustest.WithRateLimit(2, 2*time.Second)},
+		textus.WithRetryWait(time.Millisecond, 5*time.Second))
 	ctx := testContext(t)
 	host, port := serverHostPort(t, h.srv)
 	server := map[string]string{"server.address": host, "server.port": strconv.Itoa(port)}

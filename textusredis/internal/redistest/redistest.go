@@ -98,12 +98,13 @@ func (s *Server) Client() *redis.Client {
 	return c
 }
 
-// Options returns client options for the server, with short timeouts so
-// that a stopped server fails calls quickly.
+// Options returns client options for the server, with short timeouts and
+// no retries so that a call to a stopped server fails at once.
 func (s *Server) Options() *redis.Options {
 	return &redis.Options{
 		Addr:            s.Addr,
 		DialTimeout:     time.Second,
+		DialerRetries:   1,
 		ReadTimeout:     2 * time.Second,
 		WriteTimeout:    2 * time.Second,
 		MaxRetries:      -1, // a test sees each failure
@@ -165,7 +166,7 @@ func (s *Server) start() error {
 // waitReady waits until the server answers PING (and, in cluster mode,
 // serves every slot).
 func (s *Server) waitReady(done <-chan struct{}) error {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: time.Second, DisableIdentity: true})
+	c := redis.NewClient(s.Options())
 	defer c.Close()
 	ctx := context.Background()
 	deadline := time.Now().Add(15 * time.Second)
@@ -266,3 +267,13 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// SilenceClientLogs turns off go-redis's own log lines (failed dials and
+// the like), which tests that stop their server on purpose would
+// otherwise fill with noise. It changes a global of go-redis: call it from
+// TestMain.
+func SilenceClientLogs() { redis.SetLogger(discardLogger{}) }
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}

@@ -68,7 +68,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatal(InstallHint)
+			t.Fatal(InstallHint + " (CI is set: in CI these tests must run)")
 		}
 		t.Skip(InstallHint)
 	}

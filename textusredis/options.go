@@ -88,7 +88,8 @@ func WithCompletedTTL(d time.Duration) Option {
 }
 
 // WithMaxWait sets the longest a Pacer's Wait sleeps (default: the
-// Pacer's period). When the next free slot of the shared budget, or the end
+// Pacer's period, or textus.DefaultRetryWaitMax when its budget is off).
+// When the next free slot of the shared budget, or the end
 // of a server block, is further away, Wait fails at once with an error
 // wrapping textus.ErrRateLimited and takes no slot.
 func WithMaxWait(d time.Duration) Option {

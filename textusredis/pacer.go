@@ -109,9 +109,11 @@ var _ textus.Pacer = (*Pacer)(nil)
 
 // NewPacer returns a Pacer that lets requests go at most requests per per,
 // spread evenly, shared by every Pacer on the same Redis with the same
-// prefix and key (one key per API token: the server's budget is per
-// token). Choose requests a little under the server's quota (for TextUs,
-// 1000 per 5 minutes) to leave room for the jitter of the network.
+// prefix and key. Use one key per API token, since the server's budget is
+// per token, but not the token itself: the key appears in Redis key names
+// and in error messages. Choose requests a little under the server's quota
+// (for TextUs, 1000 per 5 minutes) to leave room for the jitter of the
+// network.
 //
 // requests <= 0 (or per <= 0) turns the budget off; the Pacer then only
 // shares the server's Remaining: 0 block. Options: WithPrefix, WithMaxWait,
@@ -155,8 +157,9 @@ func NewPacer(rdb redis.UniversalClient, key string, requests int, per time.Dura
 // with an error wrapping textus.ErrRateLimited; when it is past ctx's
 // deadline, with an error wrapping context.DeadlineExceeded. Either way no
 // slot is taken. A Redis failure is returned as an error. A wait cut short
-// by ctx returns ctx's error; its slot stays taken, which errs on the side
-// of sending less.
+// by ctx returns ctx's error; its slot stays taken, as does the slot of a
+// script that the Redis client sent again after losing its reply: both err
+// on the side of sending less.
 func (p *Pacer) Wait(ctx context.Context) error {
 	if p.err != nil {
 		return p.err

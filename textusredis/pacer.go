@@ -101,7 +101,6 @@ type Pacer struct {
 	tolerance time.Duration
 	maxWait   time.Duration
 	logger    *slog.Logger
-	now       func() time.Time
 	err       error
 }
 
@@ -128,7 +127,6 @@ func NewPacer(rdb redis.UniversalClient, key string, requests int, per time.Dura
 		keys:    []string{name + ":tat", name + ":block"},
 		maxWait: c.maxWait,
 		logger:  c.logger,
-		now:     time.Now,
 	}
 	if requests > 0 && per > 0 {
 		// Rounded up to the microsecond, so that the budget is never
@@ -210,7 +208,7 @@ func (p *Pacer) Observe(r textus.Rate) {
 	if p.err != nil || r.Remaining > 0 || r.Reset.IsZero() {
 		return
 	}
-	d := r.Reset.Sub(p.now())
+	d := time.Until(r.Reset)
 	if d <= 0 {
 		return
 	}

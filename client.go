@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,8 @@ type service struct{ client *Client }
 // pacing and rate state.
 type core struct {
 	base         *url.URL
+	host         string // base's host name, without the port
+	port         int    // base's port, the scheme's default when none is given
 	origin       string // scheme://host[:port]
 	baseStr      string // origin + path prefix, no trailing slash
 	auth         string // "Bearer <token>"; never logged
@@ -119,6 +122,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	origin := cfg.baseURL.Scheme + "://" + cfg.baseURL.Host
 	cr := &core{
 		base:         cfg.baseURL,
+		host:         cfg.baseURL.Hostname(),
 		origin:       origin,
 		baseStr:      origin + cfg.baseURL.EscapedPath(),
 		auth:         "Bearer " + token,
@@ -132,6 +136,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		pacer:        cfg.pacer,
 		now:          time.Now,
 	}
+	cr.port, _ = strconv.Atoi(portOf(cfg.baseURL))
 	if !cfg.pacerSet {
 		cr.pacer = newLocalPacer(cfg.rateN, cfg.ratePer, cfg.rateSet)
 	}

@@ -95,9 +95,11 @@ type CallResult struct {
 	// OutcomeUnknown reports a request that is not safe to repeat (a POST)
 	// and failed after it may have reached TextUs (see ErrOutcomeUnknown).
 	OutcomeUnknown bool
-	// Rate is the rate-limit state of the last response; zero when it had
-	// none.
-	Rate Rate
+	// Rate is the rate-limit state of the last response that carried
+	// X-RateLimit-* headers; HasRemaining reports whether one carried
+	// X-RateLimit-Remaining, so that a zero Remaining can be told from none.
+	Rate         Rate
+	HasRemaining bool
 	// Duration is the call's time from StartCall to End.
 	Duration time.Duration
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -249,4 +250,26 @@ func TestObserverSeesNoSecrets(t *testing.T) {
 			assert.False(t, strings.Contains(seen, secret), "%q in %s", secret, seen)
 		}
 	}
+}
+
+// CallResult tells a zero X-RateLimit-Remaining from a response without
+// one.
+func TestObserverRateKnown(t *testing.T) {
+	obs := &recordingObserver{}
+	c, mt := newMockClient(t, WithObserver(obs))
+	mt.RegisterResponder("GET", mockBase+"/contacts/x", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(200, contactJSON)
+		r.Header.Set("X-RateLimit-Limit", "1000")
+		r.Header.Set("X-RateLimit-Remaining", "0")
+		return r, nil
+	})
+	mt.RegisterResponder("GET", mockBase+"/contacts/y", status(200, contactJSON))
+	_, err := c.Contacts.Get(context.Background(), "x")
+	require.NoError(t, err)
+	_, err = c.Contacts.Get(context.Background(), "y")
+	require.NoError(t, err)
+	require.Len(t, obs.calls, 2)
+	assert.True(t, obs.calls[0].end.HasRemaining)
+	assert.Equal(t, Rate{Limit: 1000}, obs.calls[0].end.Rate)
+	assert.False(t, obs.calls[1].end.HasRemaining)
 }

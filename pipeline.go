@@ -64,6 +64,7 @@ type exchange struct {
 	attempt int    // attempts sent so far
 	last    retry.Decision
 	rate    Rate // the rate state of the last response that carried one
+	hasRem  bool // and whether it carried X-RateLimit-Remaining
 	obs     CallObserver
 }
 
@@ -86,7 +87,9 @@ func (c *Client) do(ctx context.Context, ep *endpoint, target string, body, out 
 		start = cr.now()
 		var reqCtx context.Context
 		reqCtx, x.obs = cr.observer.StartCall(ctx, c.callInfo(ep))
-		req = req.WithContext(reqCtx)
+		if reqCtx != ctx {
+			req = req.WithContext(reqCtx)
+		}
 	}
 
 	var resp *http.Response
@@ -117,7 +120,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, target string, body, out 
 
 // end tells the call's observer how the call ended.
 func (x *exchange) end(resp *http.Response, err error, start time.Time) {
-	res := CallResult{Attempts: x.attempt, Err: err, Rate: x.rate, Duration: x.cr.now().Sub(start)}
+	res := CallResult{Attempts: x.attempt, Err: err, Rate: x.rate, HasRemaining: x.hasRem, Duration: x.cr.now().Sub(start)}
 	if resp != nil {
 		res.StatusCode = resp.StatusCode
 	}
@@ -156,8 +159,8 @@ func (c *Client) prepare(ctx context.Context, ep *endpoint, target string, body 
 
 // callInfo describes a call to ep for an Observer.
 func (c *Client) callInfo(ep *endpoint) CallInfo {
-	info := CallInfo{Operation: ep.op, Method: ep.method, URLTemplate: ep.tmpl, ServerAddress: c.core.base.Hostname()}
-	info.ServerPort, _ = strconv.Atoi(portOf(c.core.base))
+	info := CallInfo{Operation: ep.op, Method: ep.method, URLTemplate: ep.tmpl,
+		ServerAddress: c.core.host, ServerPort: c.core.port}
 	if strings.HasPrefix(ep.tmpl, "/{account}") {
 		info.Account = c.account
 	}
@@ -209,7 +212,7 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 	x.attempt++
 	if resp != nil {
 		if r, ok, hasRemaining := parseRate(resp.Header); ok {
-			x.rate = r
+			x.rate, x.hasRem = r, hasRemaining
 			cr.observeRate(r, hasRemaining)
 		}
 	}

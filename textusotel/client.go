@@ -286,7 +286,7 @@ func (c *call) Retrying(a textus.AttemptInfo) {
 }
 
 func (c *call) End(r textus.CallResult) {
-	rateKnown := r.Rate.Limit != 0 || r.Rate.Remaining != 0 || !r.Rate.Reset.IsZero()
+	rateKnown := r.HasRemaining
 	if c.recording {
 		attrs := append(c.attrs[:0], AttrAttempts.Int(r.Attempts))
 		if r.StatusCode != 0 {

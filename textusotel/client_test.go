@@ -184,11 +184,15 @@ func TestClientSpanOfAnAPIError(t *testing.T) {
 // window to reset: the wait shows on the span, in the pacing histogram, and
 // the gauge follows the remaining budget.
 func TestClientRateLimitAndPacing(t *testing.T) {
-	// Two requests per two seconds: a window long enough for the first two
-	// calls to fall in it on a busy machine.
-	h := newHarness(t, []textustest.Option{textustest.WithRateLimit(2, 2*time.Second)},
-		textus.WithRetryWait(time.Millisecond, 5*time.Second))
+	// Two requests per two-second window, and no client-side pacing, so that
+	// the server's budget runs out and the third call waits for the reset.
+	// The fake's windows are aligned to the Unix epoch: start just after
+	// one begins, so that the first two calls fall in the same window.
+	const window = 2 * time.Second
+	h := newHarness(t, []textustest.Option{textustest.WithRateLimit(2, window)},
+		textus.WithRetryWait(time.Millisecond, 5*time.Second), textus.WithRateLimit(0, 0))
 	ctx := testContext(t)
+	time.Sleep(time.Until(time.Now().Truncate(window).Add(window + 50*time.Millisecond)))
 	host, port := serverHostPort(t, h.srv)
 	server := map[string]string{"server.address": host, "server.port": strconv.Itoa(port)}
 

@@ -68,31 +68,55 @@ ErrValidation (422), ErrRateLimited (429), and ErrOutcomeUnknown.
 
 # Retries and rate limits
 
-Retries follow an ordered list of decisions, each logged with its reason
-through WithLogger: a done context stops; exhausted attempts stop
-(WithMaxRetries(n) allows n retries); a request that provably never left
-(connection refused, DNS failure) is retried whatever its method; a 429 is
-retried (the server refused before acting); GET, PUT and DELETE are retried
-on 408, 500, 502, 503, 504 and transport errors; anything else stops.
-A POST, such as a send, is never re-sent after it may have reached TextUs:
-it fails with an error matching ErrOutcomeUnknown instead, because
-TextUs offers no idempotency key and a second attempt could text a
-candidate twice.
+Every call goes through one pipeline (pipeline.go), which reads in one
+direction: pace, send, observe the rate headers, classify the outcome,
+decode. Each decision has one home:
+
+  - retry.Decide (internal/retry) decides whether an attempt is retried, as
+    an ordered list of rules each logged with its reason through WithLogger:
+    a done context stops; exhausted attempts stop (WithMaxRetries(n) allows
+    n retries); a request that provably never left (connection refused, DNS
+    failure) is retried whatever its method; a 429 is retried (the server
+    refused before acting); GET, PUT and DELETE are retried on 408, 500,
+    502, 503, 504 and transport errors; anything else stops. A POST, such as
+    a send, is never re-sent after it may have reached TextUs: it fails with
+    an error matching ErrOutcomeUnknown instead, because TextUs offers no
+    idempotency key and a second attempt could text a candidate twice.
+  - The Pacer decides when the next request may go (see Pacer, WithRateLimit
+    and WithPacer). The default spreads the budget the server reports
+    (X-RateLimit-Remaining until X-RateLimit-Reset) evenly, never more than
+    the budget in any stretch of the window; WithPacer shares one budget
+    between processes (package textusredis). Whatever the Pacer, when a
+    response reports X-RateLimit-Remaining: 0 the next request waits for
+    X-RateLimit-Reset, or, when that is further away than the maximum wait,
+    fails at once with ErrRateLimited without being sent.
+  - The classify step turns the last response or failure into the call's
+    error: an *APIError for a status outside 2xx, with its outcome.
 
 Waits use exponential backoff with full jitter between the WithRetryWait
 bounds and end early when the context is done. Retry-After is honoured up
 to the maximum wait; when the server asks for longer, the call fails at
 once with an error matching ErrRateLimited whose APIError.RetryAfter holds
-the requested wait. The client paces itself with a token bucket
-(WithRateLimit, default 1,000 requests per 5 minutes, the TextUs budget),
-and when a response reports X-RateLimit-Remaining: 0 the next request waits
-for X-RateLimit-Reset, or, when that is further away than the maximum wait,
-fails at once with ErrRateLimited without being sent. Client.Rate returns the last rate-limit state seen.
+the requested wait. Client.Rate returns the last rate-limit state seen.
+
+# Observing calls
+
+WithObserver registers an Observer that is told of every call: its
+operation ("Contacts.Get") and URL template ("/contacts/{contact}"), its
+pacing waits, its retries with their reasons, and its end. Package
+textusotel implements it with OpenTelemetry; a Prometheus exporter or an
+audit log can implement it the same way.
 
 # Security
 
-The token is sent only as the Authorization header to the configured host:
-pagination links that point elsewhere are refused, and the token never
-appears in an error, a log line or the client's String form.
+The token is sent only as the Authorization header, and only to the
+configured origin (scheme, host and port): pagination links and redirects
+that point elsewhere are refused, for the default HTTP client and for one
+passed with WithHTTPClient. It never appears in an error, a log line or the
+client's String form, even when a proxy echoes it back in an error body.
+Paths are built in one place (the endpoint table), which refuses ids,
+slugs and filters such as ".." before anything is sent. A successful
+response is read through a size cap (WithMaxResponseBytes, 8 MiB by
+default), so a huge or endless body cannot exhaust memory.
 */
 package textus

@@ -74,6 +74,9 @@ type AttemptInfo struct {
 	// Err is the transport error, when there was no response. It may
 	// contain the request path.
 	Err error
+	// ErrorType classifies the failure as CallResult.ErrorType does: from
+	// the status, or "transport" when there was no response.
+	ErrorType string
 }
 
 // CallResult describes how a call ended.
@@ -113,19 +116,7 @@ func errorType(err error, status int, unknown bool) string {
 	case unknown:
 		return "outcome_unknown"
 	case errors.As(err, &apiErr) && apiErr.StatusCode != 0:
-		switch apiErr.StatusCode {
-		case 401:
-			return "unauthorized"
-		case 403:
-			return "forbidden"
-		case 404:
-			return "not_found"
-		case 422:
-			return "validation"
-		case 429:
-			return "rate_limited"
-		}
-		return "http_" + itoa3(apiErr.StatusCode)
+		return statusErrorType(apiErr.StatusCode)
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -134,6 +125,25 @@ func errorType(err error, status int, unknown bool) string {
 		return "not_sent"
 	}
 	return "transport"
+}
+
+// statusErrorType classifies a response status that is a failure.
+func statusErrorType(status int) string {
+	switch status {
+	case 0:
+		return "transport"
+	case 401:
+		return "unauthorized"
+	case 403:
+		return "forbidden"
+	case 404:
+		return "not_found"
+	case 422:
+		return "validation"
+	case 429:
+		return "rate_limited"
+	}
+	return "http_" + itoa3(status)
 }
 
 // itoa3 formats an HTTP status code without allocating a strconv buffer.

@@ -102,7 +102,7 @@ func TestObserverSeesOneCallWithRetries(t *testing.T) {
 	assert.Equal(t, []any{"Contacts.Get", "Contacts.Get"}, sawCtx, "the observer's context reaches the transport on every attempt")
 	assert.Len(t, rc.paced, 3, "paced before each attempt")
 	require.Len(t, rc.retries, 2)
-	assert.Equal(t, AttemptInfo{Attempt: 1, StatusCode: 503, Reason: "idempotent method after a transient failure"}, rc.retries[0])
+	assert.Equal(t, AttemptInfo{Attempt: 1, StatusCode: 503, Reason: "idempotent method after a transient failure", ErrorType: "http_503"}, rc.retries[0])
 	assert.Equal(t, 2, rc.retries[1].Attempt)
 	assert.Zero(t, rc.retries[1].StatusCode)
 	assert.ErrorIs(t, rc.retries[1].Err, errReset)

@@ -229,6 +229,7 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 		if resp != nil {
 			a.StatusCode = resp.StatusCode
 		}
+		a.ErrorType = statusErrorType(a.StatusCode)
 		x.obs.Retrying(a)
 	}
 	return d.Retry, nil

@@ -1,8 +1,6 @@
 package textusotel
 
 import (
-	"strconv"
-
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -42,27 +40,3 @@ const (
 // is retried. Its attributes: textus.attempt, textus.retry.reason,
 // error.type and, when there was a response, http.response.status_code.
 const EventRetry = "retry"
-
-// attemptErrorType classifies a failed attempt the way
-// textus.CallResult.ErrorType classifies a call: by its status, or
-// "transport" when it got none.
-func attemptErrorType(status int) string {
-	switch status {
-	case 0:
-		return "transport"
-	case 401:
-		return "unauthorized"
-	case 403:
-		return "forbidden"
-	case 404:
-		return "not_found"
-	case 422:
-		return "validation"
-	case 429:
-		return "rate_limited"
-	}
-	if status < 100 || status > 999 {
-		return "http_other"
-	}
-	return "http_" + strconv.Itoa(status)
-}

@@ -272,7 +272,7 @@ func (c *call) Paced(d time.Duration) {
 }
 
 func (c *call) Retrying(a textus.AttemptInfo) {
-	et := attemptErrorType(a.StatusCode)
+	et := a.ErrorType
 	if c.recording {
 		attrs := append(c.attrs[:0], AttrAttempt.Int(a.Attempt), AttrRetryReason.String(a.Reason), semconv.ErrorTypeKey.String(et))
 		if a.StatusCode != 0 {

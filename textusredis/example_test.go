@@ -6,6 +6,7 @@ package textusredis_test
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -33,11 +34,12 @@ func ExampleNewDeduplicator() {
 		log.Fatal(err)
 	}
 	h.OnMessageReceived(func(ctx context.Context, ev *textus.MessageEvent) error {
-		log.Printf("delivery %s: %s", ev.ID, ev.Action)
-		return nil
+		return inbox.Store(ctx, ev) // your code: idempotent per ev.ID
 	})
-	http.Handle("/hooks/textus", h)
-	log.Fatal(http.ListenAndServe(":8080", nil))
+	mux := http.NewServeMux()
+	mux.Handle("POST /hooks/textus", h)
+	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.ListenAndServe())
 }
 
 // Every worker that uses the token runs this: together they keep to one
@@ -59,5 +61,10 @@ func ExampleNewPacer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Println(msg.ID)
+	fmt.Println(msg.ID)
+}
+
+// inbox stands for the receiver's own store in the example.
+var inbox interface {
+	Store(context.Context, *textus.MessageEvent) error
 }

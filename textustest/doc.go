@@ -59,7 +59,7 @@
 //
 // Sent messages are answered "queued" and turn "delivered" straight after
 // (or after WithDeliveryDelay). SetUndeliverable makes a number's messages
-// turn "failed" instead.
+// turn "failed" instead; SetDeliverable undoes it.
 //
 // # Rate limits and faults
 //
@@ -99,7 +99,9 @@
 // reported unhealthy. Deliveries of one conversation (one phone number) to
 // one subscription are made one at a time, in the order the events
 // happened; different conversations do not wait for each other. Deliveries
-// lists them all with their attempts. Close waits for pending deliveries
+// lists them all with their attempts (time, status, latency and the start
+// of the receiver's answer), and Redeliver sends one again, with the same
+// id and body, to test a receiver's de-duplication or a fixed bug. Close waits for pending deliveries
 // (up to WithCloseTimeout, default 5s) and leaves no goroutine behind.
 //
 // See Example_webhooks for a complete receiver.

@@ -4,6 +4,10 @@ import (
 	"fmt"
 )
 
+// SandboxURL is the address of the server's sandbox, the browser UI at
+// SandboxPath ("http://127.0.0.1:PORT/_textustest/ui/").
+func (s *Server) SandboxURL() string { return s.url + SandboxPath }
+
 // SetDeliverable undoes SetUndeliverable (and WithUndeliverable): later
 // sends to phone turn "delivered" again. It returns an error for a value
 // that is not a phone number.
@@ -15,6 +19,7 @@ func (s *Server) SetDeliverable(phone string) error {
 	s.mu.Lock()
 	delete(s.undeliverable, e)
 	s.mu.Unlock()
+	s.ui.publish(uiEvent{Kind: "undeliverable", Phone: e})
 	return nil
 }
 

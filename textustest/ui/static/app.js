@@ -179,6 +179,8 @@
     var form = e.target;
     if (!form.classList.contains("js-action") || !window.fetch) return;
     e.preventDefault();
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) return;
     var data = new URLSearchParams(new FormData(form));
     if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
     var disabled = [];

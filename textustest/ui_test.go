@@ -701,3 +701,34 @@ func TestSandboxRedeliverWhileAttempting(t *testing.T) {
 	waitIdle(t, sb.srv)
 	assert.Len(t, rc.received(), 2)
 }
+
+// After a load test the pages stay small: each list shows its newest 200
+// entries and says how many it leaves out.
+func TestSandboxListsAreBounded(t *testing.T) {
+	sb := newSandbox(t)
+	rc := newReceiver(t, nil)
+	_, err := sb.srv.Client().Webhooks.Create(testContext(t), &textus.WebhookParams{URL: rc.url, Events: []textus.EventType{textus.EventMessageReceived}})
+	require.NoError(t, err)
+	for i := 0; i < 205; i++ {
+		_, err := sb.srv.ReceiveMessage(fmt.Sprintf("+1303555%04d", i), "STOP")
+		require.NoError(t, err)
+		_, err = sb.srv.ReceiveMessage("+17205550100", fmt.Sprintf("message %d", i))
+		require.NoError(t, err)
+	}
+	waitIdle(t, sb.srv)
+
+	page := sb.page("")
+	assert.Equal(t, 200, strings.Count(page, `<li class="conv`))
+	assert.Contains(t, page, "6 older conversations are not listed.")
+	thread := sb.page("conversations/+17205550100")
+	assert.Equal(t, 200, strings.Count(thread, `<li class="msg `))
+	assert.Contains(t, thread, "5 earlier messages are not shown.")
+	assert.Contains(t, thread, "message 204")
+	assert.NotContains(t, thread, "message 4<")
+	contacts := sb.page("contacts")
+	assert.Contains(t, contacts, "6 more contacts are not listed")
+	assert.Contains(t, sb.page("optouts"), "5 older records are not listed")
+	deliveries := sb.page("deliveries")
+	assert.Equal(t, 200, strings.Count(deliveries, `<li class="card delivery"`))
+	assert.Contains(t, deliveries, "210 older deliveries are not listed.")
+}

@@ -19,6 +19,11 @@ import (
 // the lock. Views hold plain strings: html/template escapes all of them,
 // and none holds the API token or a webhook secret.
 
+// maxListed bounds every list the sandbox renders, so that a page stays
+// small (and its live re-rendering cheap) after a load test: the newest
+// entries are listed, and the page says how many are left out.
+const maxListed = 200
+
 // pageView is what every template gets.
 type pageView struct {
 	Title string
@@ -38,6 +43,11 @@ type pageView struct {
 	OptOuts       []optOutView
 	Webhooks      []webhookView
 	Deliveries    []deliveryView
+
+	// ConvHidden counts the older conversations not listed, and Hidden
+	// the entries of the page's own list left out (see maxListed).
+	ConvHidden int
+	Hidden     int
 }
 
 type timeView struct {
@@ -72,6 +82,7 @@ type convView struct {
 type threadView struct {
 	Phone, Display, Name    string
 	Messages                []messageView
+	EarlierHidden           int // older messages left out (see maxListed)
 	OptedOut, Undeliverable bool
 	// OptOutRecord is set when the number has an opt-out record, active
 	// or not.
@@ -136,10 +147,12 @@ type attemptView struct {
 
 // conversations lists the conversations with messages, most recent first.
 // The caller holds s.mu.
-func (u *sandbox) conversationsLocked(selected string) []convView {
+func (u *sandbox) conversationsLocked(selected string) ([]convView, int) {
 	s := u.s
 	var out []convView
-	for _, cv := range s.sortedConversations() {
+	all := s.sortedConversations()
+	hidden := max(0, len(all)-maxListed)
+	for _, cv := range all[:len(all)-hidden] {
 		last := cv.latest()
 		out = append(out, convView{
 			URL:           threadURL(cv.phone),
@@ -155,7 +168,7 @@ func (u *sandbox) conversationsLocked(selected string) []convView {
 			Selected:      cv.phone == selected,
 		})
 	}
-	return out
+	return out, hidden
 }
 
 // contactNameLocked is the name of the first named contact with phone.
@@ -180,7 +193,8 @@ func snippet(s string, n int) string {
 
 func (u *sandbox) conversationsPage(w http.ResponseWriter, _ *http.Request) {
 	u.s.mu.Lock()
-	v := &pageView{Title: "Conversations", Nav: "conversations", Conversations: u.conversationsLocked("")}
+	v := &pageView{Title: "Conversations", Nav: "conversations"}
+	v.Conversations, v.ConvHidden = u.conversationsLocked("")
 	u.s.mu.Unlock()
 	u.render(w, http.StatusOK, "conversations", v)
 }
@@ -202,7 +216,8 @@ func (u *sandbox) threadPage(w http.ResponseWriter, _ *http.Request, raw string)
 		OptOutRecord:  s.optOuts[e164] != nil,
 	}
 	if cv := s.convByPhone[e164]; cv != nil {
-		for _, m := range cv.messages {
+		t.EarlierHidden = max(0, len(cv.messages)-maxListed)
+		for _, m := range cv.messages[t.EarlierHidden:] {
 			t.Messages = append(t.Messages, messageView{
 				ID: m.slug, In: m.direction == "in", Body: m.body, Time: timeOf(m.createdAt), State: m.state,
 			})
@@ -212,7 +227,8 @@ func (u *sandbox) threadPage(w http.ResponseWriter, _ *http.Request, raw string)
 	if t.Name != "" {
 		title = t.Name
 	}
-	v := &pageView{Title: title, Nav: "conversations", Thread: t, Conversations: u.conversationsLocked(e164)}
+	v := &pageView{Title: title, Nav: "conversations", Thread: t}
+	v.Conversations, v.ConvHidden = u.conversationsLocked(e164)
 	s.mu.Unlock()
 	u.render(w, http.StatusOK, "thread", v)
 }
@@ -228,6 +244,8 @@ func (u *sandbox) contactsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	alphabetical(cs)
+	hidden := max(0, len(cs)-maxListed)
+	cs = cs[:len(cs)-hidden]
 	out := make([]contactView, 0, len(cs))
 	for _, c := range cs {
 		cv := contactView{Name: c.name, Created: timeOf(c.createdAt)}
@@ -239,7 +257,7 @@ func (u *sandbox) contactsPage(w http.ResponseWriter, r *http.Request) {
 		out = append(out, cv)
 	}
 	s.mu.Unlock()
-	u.render(w, http.StatusOK, "contacts", &pageView{Title: "Contacts", Nav: "contacts", Query: q, Contacts: out})
+	u.render(w, http.StatusOK, "contacts", &pageView{Title: "Contacts", Nav: "contacts", Query: q, Contacts: out, Hidden: hidden})
 }
 
 func (u *sandbox) optOutsPage(w http.ResponseWriter, r *http.Request) {
@@ -260,7 +278,9 @@ func (u *sandbox) optOutsPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	// Active opt-outs first, each group most recent first.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Active && !out[j].Active })
-	u.render(w, http.StatusOK, "optouts", &pageView{Title: "Opt-outs", Nav: "optouts", Query: q, OptOuts: out})
+	hidden := max(0, len(out)-maxListed)
+	out = out[:len(out)-hidden]
+	u.render(w, http.StatusOK, "optouts", &pageView{Title: "Opt-outs", Nav: "optouts", Query: q, OptOuts: out, Hidden: hidden})
 }
 
 func (u *sandbox) deliveriesPage(w http.ResponseWriter, _ *http.Request) {
@@ -280,11 +300,12 @@ func (u *sandbox) deliveriesPage(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Unlock()
 
 	log := s.Deliveries()
-	out := make([]deliveryView, 0, len(log))
-	for i := len(log) - 1; i >= 0; i-- {
+	hidden := max(0, len(log)-maxListed)
+	out := make([]deliveryView, 0, len(log)-hidden)
+	for i := len(log) - 1; i >= hidden; i-- {
 		out = append(out, deliveryViewOf(i, &log[i]))
 	}
-	u.render(w, http.StatusOK, "deliveries", &pageView{Title: "Webhooks", Nav: "deliveries", Webhooks: hooks, Deliveries: out})
+	u.render(w, http.StatusOK, "deliveries", &pageView{Title: "Webhooks", Nav: "deliveries", Webhooks: hooks, Deliveries: out, Hidden: hidden})
 }
 
 func deliveryViewOf(key int, d *Delivery) deliveryView {

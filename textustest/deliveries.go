@@ -3,11 +3,15 @@ package textustest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/textus-go/textus"
 	"github.com/textus-go/textus/webhooks"
@@ -41,7 +45,37 @@ type Delivery struct {
 	// is finished, delivered or given up on (or abandoned by Close).
 	Delivered bool
 	Done      bool
+	// Series counts the attempt series: 1 for the delivery as the event
+	// fired it, one more for each Server.Redeliver.
+	Series int
+	// Log has one record per attempt, oldest first.
+	Log []DeliveryAttempt
 }
+
+// DeliveryAttempt is one request of a webhook delivery (see
+// Delivery.Log).
+type DeliveryAttempt struct {
+	// Series is the attempt series the request belongs to (Delivery.Series
+	// when it was made).
+	Series int
+	// Time is when the request was sent, and Latency how long the
+	// receiver took to answer (or to fail).
+	Time    time.Time
+	Latency time.Duration
+	// Status is the status answered, 0 for a transport error or timeout.
+	Status int
+	// Answer is the start of the receiver's response body (at most
+	// MaxAnswerBytes bytes, cut at a character boundary), and
+	// AnswerTruncated reports that the body was longer.
+	Answer          string
+	AnswerTruncated bool
+	// Error is the transport error, if any.
+	Error string
+}
+
+// MaxAnswerBytes is how much of a receiver's response body a
+// DeliveryAttempt keeps.
+const MaxAnswerBytes = 512
 
 type hookConfig struct {
 	attempts int
@@ -50,6 +84,9 @@ type hookConfig struct {
 	// result is told the outcome of each finished delivery; it is called
 	// without the engine's lock held.
 	result func(d *Delivery, delivered bool)
+	// attempted is told of each attempt made (the sandbox's live view);
+	// it is called without the engine's lock held and must not block.
+	attempted func(d *Delivery, a DeliveryAttempt)
 }
 
 type queueKey struct{ webhook, key string }
@@ -109,6 +146,46 @@ func (e *hookEngine) enqueue(d *Delivery) {
 		return
 	}
 	e.log = append(e.log, d)
+	d.Series = 1
+	e.pushLocked(d)
+}
+
+// Errors of redeliver.
+var (
+	errNoSuchDelivery   = errors.New("no such delivery")
+	errDeliveryUnderway = errors.New("the delivery is still being attempted")
+)
+
+// redeliver starts a new series of attempts of the logged delivery id,
+// with the same id, body and signature, behind the others of its queue.
+func (e *hookEngine) redeliver(id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	var d *Delivery
+	for _, l := range e.log {
+		if l.ID == id {
+			d = l
+			break
+		}
+	}
+	switch {
+	case d == nil:
+		return fmt.Errorf("%w %q", errNoSuchDelivery, id)
+	case !d.Done:
+		return fmt.Errorf("%q: %w", id, errDeliveryUnderway)
+	}
+	d.Done, d.Delivered = false, false
+	d.Series++
+	e.pushLocked(d)
+	return nil
+}
+
+// pushLocked queues d and starts its queue's worker if none runs. The
+// caller holds e.mu.
+func (e *hookEngine) pushLocked(d *Delivery) {
 	k := queueKey{d.Webhook, d.Key}
 	q, running := e.queues[k]
 	e.queues[k] = append(q, d)
@@ -154,16 +231,26 @@ func (e *hookEngine) deliver(d *Delivery) {
 		if e.ctx.Err() != nil {
 			return
 		}
-		status, err := e.post(d)
+		start := time.Now()
+		status, head, err := e.post(d)
 		delivered := status >= 200 && status < 300
 		e.mu.Lock()
+		rec := DeliveryAttempt{
+			Series: d.Series, Time: start, Latency: time.Since(start), Status: status,
+			Answer: validPrefix(head[:min(len(head), MaxAnswerBytes)]), AnswerTruncated: len(head) > MaxAnswerBytes,
+		}
 		d.Attempts++
 		d.Statuses = append(d.Statuses, status)
 		if err != nil {
 			d.LastError = err.Error()
+			rec.Error = d.LastError
 		}
+		d.Log = append(d.Log, rec)
 		d.Delivered = delivered
 		e.mu.Unlock()
+		if e.cfg.attempted != nil {
+			e.cfg.attempted(d, rec)
+		}
 		if delivered || attempt == e.cfg.attempts {
 			return
 		}
@@ -181,21 +268,38 @@ func (e *hookEngine) deliver(d *Delivery) {
 	}
 }
 
-func (e *hookEngine) post(d *Delivery) (int, error) {
+// post makes one attempt; it returns the status and the start of the
+// answer's body, one byte longer than MaxAnswerBytes if it is longer.
+func (e *hookEngine) post(d *Delivery) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "textustest-webhooks")
 	req.Header.Set(webhooks.SignatureHeader, d.Signature)
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	return resp.StatusCode, head, nil
+}
+
+// validPrefix returns b as a string, without a last character cut by the
+// read limit and with any other invalid byte replaced.
+func validPrefix(b []byte) string {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				b = b[:i]
+			}
+			break
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
 // sign computes the signature of a delivery body.
@@ -209,6 +313,7 @@ func (e *hookEngine) deliveries() []Delivery {
 		c := *d
 		c.Body = append([]byte(nil), d.Body...)
 		c.Statuses = append([]int(nil), d.Statuses...)
+		c.Log = append([]DeliveryAttempt(nil), d.Log...)
 		out = append(out, c)
 	}
 	return out

@@ -59,7 +59,7 @@
 //
 // Sent messages are answered "queued" and turn "delivered" straight after
 // (or after WithDeliveryDelay). SetUndeliverable makes a number's messages
-// turn "failed" instead.
+// turn "failed" instead; SetDeliverable undoes it.
 //
 // # Rate limits and faults
 //
@@ -99,8 +99,11 @@
 // reported unhealthy. Deliveries of one conversation (one phone number) to
 // one subscription are made one at a time, in the order the events
 // happened; different conversations do not wait for each other. Deliveries
-// lists them all with their attempts. Close waits for pending deliveries
-// (up to WithCloseTimeout, default 5s) and leaves no goroutine behind.
+// lists them all with their attempts (time, status, latency and the start
+// of the receiver's answer), and Redeliver sends one again, with the same
+// id and body, to test a receiver's de-duplication or a fixed bug. Close
+// waits for pending deliveries (up to WithCloseTimeout, default 5s) and
+// leaves no goroutine behind.
 //
 // See Example_webhooks for a complete receiver.
 //
@@ -110,6 +113,35 @@
 //	body, err := textustest.SampleDelivery(textus.EventContactOptedOut, textustest.SampleOptions{Phone: "+13035551234"})
 //	req := httptest.NewRequest("POST", "/webhooks", bytes.NewReader(body))
 //	req.Header.Set(webhooks.SignatureHeader, webhooks.Sign(secret, body))
+//
+// # Sandbox
+//
+// Every server also serves a browser UI at SandboxPath (/_textustest/ui/;
+// SandboxURL gives its address, and textus fake prints it): a local SMS
+// sandbox to keep open next to the program being built, as Mailpit is for
+// email. It lists the conversations, newest first, with unread marks and
+// opt-outs; shows each thread with the direction, time and delivery state
+// of every message; lists the contacts and the opt-outs, searchable; and
+// shows the webhook subscriptions and every delivery attempt with its
+// status, latency, the start of the receiver's answer and the signature
+// header. Pages update live (server-sent events), so a message the program
+// sends appears within a second.
+//
+// The sandbox plays the contact: a reply is an inbound text
+// (ReceiveMessage: message.received fires), STOP and START opt the number
+// out and back in, a switch makes the number undeliverable
+// (SetUndeliverable, SetDeliverable), and a delivery can be sent again
+// (Redeliver). It is plain HTML with a small script, usable with the
+// keyboard only and on a phone-sized screen.
+//
+// It needs no token, so it is for the local machine only: it answers only
+// requests addressed to localhost or a loopback address (403 otherwise,
+// which defeats DNS rebinding), refuses actions posted from another origin
+// or without the page's CSRF token, and never shows the API token or a
+// webhook secret. Its requests bypass fault injection, latency, rate
+// limiting and the request log. The server listens on loopback unless
+// given another listener (WithListener); anyone who can reach a listener
+// on another address can use the sandbox by sending a loopback Host.
 //
 // # Control API and the textus fake command
 //

@@ -18,6 +18,7 @@ func (s *Server) emit(action textus.EventType, key string, fill func(*wireDelive
 	if s.closed {
 		return
 	}
+	s.ui.webhookEvent(action, key)
 	t := now()
 	for _, in := range s.integOrder {
 		if !in.active || !in.actions[string(action)] {

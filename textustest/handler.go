@@ -62,13 +62,17 @@ func errorResult(status int, format string, args ...any) result {
 
 func answer(status int, body any) result { return result{status: status, body: body} }
 
-// ServeHTTP implements http.Handler: fault injection, latency, rate
-// limiting, authentication, then routing. The server's own listener uses
-// it; it is exported so that the fake can also be mounted under another
-// server (Close then stops only what the fake itself started).
+// ServeHTTP implements http.Handler: the sandbox under SandboxPath, and for
+// the API fault injection, latency, rate limiting, authentication, then
+// routing. The server's own listener uses it; it is exported so that the
+// fake can also be mounted under another server (Close then stops only
+// what the fake itself started).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handlers.Add(1)
 	defer s.handlers.Done()
+	if s.ui.serve(w, r) { // the sandbox (ui.go): no token, loopback only
+		return
+	}
 	rec := RequestRecord{Time: now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
 
 	fault, faulted := s.faults.pick(r.Method, r.URL.Path)

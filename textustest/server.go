@@ -39,6 +39,7 @@ type Server struct {
 	faults   *faultInjector
 	hooks    *hookEngine
 	router   []route
+	ui       *sandbox // the browser UI (ui.go)
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -119,6 +120,7 @@ func NewServer(opts ...Option) *Server {
 		timeout:  cfg.hookTimeout,
 		result:   s.webhookResult,
 	})
+	s.ui = newSandbox(s)
 	s.resetState()
 	s.userSlug = s.newSlug()
 	s.router = s.routes()
@@ -244,6 +246,7 @@ func (s *Server) SetUndeliverable(phone string) error {
 	s.mu.Lock()
 	s.undeliverable[e] = true
 	s.mu.Unlock()
+	s.ui.publish(uiEvent{Kind: "undeliverable", Phone: e})
 	return nil
 }
 
@@ -262,6 +265,7 @@ func (s *Server) logRequest(rec RequestRecord) {
 	}
 	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
+	s.ui.requestDone(rec)
 	if w := s.cfg.logOut; w != nil {
 		line := fmt.Sprintf("%s %s %s", rec.Method, rec.Path, statusText(rec.Status))
 		if rec.Query != "" {
@@ -294,6 +298,7 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 	s.limiter.reset()
 	s.hooks.resetLog()
+	s.ui.publish(uiEvent{Kind: "reset"})
 }
 
 // WaitIdle blocks until no webhook delivery is queued, being attempted or

@@ -30,6 +30,10 @@ func fakeCommand() *command {
 			"sends rate-limit headers, refuses sends to opted-out numbers and delivers signed\n" +
 			"webhooks to subscriptions made with 'textus webhooks create'. This is the one way\n" +
 			"to run the fake on its own, for programs in other languages or tried by hand.\n\n" +
+			"Open the UI address it prints in a browser: the sandbox shows the conversations,\n" +
+			"contacts, opt-outs and webhook deliveries live, and lets you reply as the contact,\n" +
+			"send STOP or START, make a number undeliverable and redeliver a webhook. It needs\n" +
+			"no token and answers only on localhost, so keep --addr on a loopback address.\n\n" +
 			"Programs in other languages can drive it over HTTP, with the same token:\n" +
 			"  POST " + textustest.ControlPrefix + "/receive  {\"from\": \"+13035551234\", \"body\": \"STOP\"}  an inbound text\n" +
 			"  GET  " + textustest.ControlPrefix + "/sent                                             messages sent so far\n" +
@@ -147,6 +151,12 @@ func fake(ctx context.Context, a *app, in *invocation) error {
 	fmt.Fprintf(a.stdout, "  Phone:    %s\n", srv.PhoneNumber())
 	fmt.Fprintf(a.stdout, "  Control:  %s\n", control)
 	fmt.Fprintf(a.stdout, "\n")
+	fmt.Fprintf(a.stdout, "UI: %s\n", srv.SandboxURL())
+	fmt.Fprintf(a.stdout, "  (open it in a browser: see what your program sends, reply as the contact)\n")
+	if !isLoopbackAddr(ln.Addr()) {
+		fmt.Fprintf(a.stderr, "textus: warning: listening on %s, not a loopback address: the UI has no token, and anyone who can reach this port can use it\n", ln.Addr())
+	}
+	fmt.Fprintf(a.stdout, "\n")
 	for _, kv := range [][2]string{
 		{envBaseURL, srv.URL()},
 		{envToken, srv.Token()},
@@ -160,4 +170,10 @@ func fake(ctx context.Context, a *app, in *invocation) error {
 	srv.Close()
 	fmt.Fprintln(a.stderr, "textus: fake server stopped")
 	return nil
+}
+
+// isLoopbackAddr reports whether a listener's address is a loopback one.
+func isLoopbackAddr(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

@@ -1,0 +1,56 @@
+package textus
+
+import "testing"
+
+// benchDelivery is a realistic message.received delivery of about 2 KB.
+const benchDelivery = `{"@type":"WebhookDelivery","@context":"/contexts/WebhookDelivery.jsonld",` +
+	`"id":"/integrations/h13Jc5/deliveries/f8db6d71-04bd-47cb-9983-d6fd2015ce3b",` +
+	`"timestamp":"2023-11-17T13:59:04.568354-05:00","action":"message.received","webHook":"/integrations/h13Jc5",` +
+	`"conversation":{"@type":"Conversation","@context":"/contexts/Conversation.jsonld","id":"/conversations/JYnJBY",` +
+	`"slug":"JYnJBY","currentState":"open","account":{"@type":"Account","id":"/accounts/my_account","name":"My Account",` +
+	`"slug":"my_account","phoneNumbers":["+13035550000"]},"phoneNumber":"+13035551234",` +
+	`"formattedPhoneNumber":"(303) 555-1234","accountPhoneNumber":"+13035550000",` +
+	`"formattedAccountPhoneNumber":"(303) 555-0000","unanswered":false,"unsubscribed":false,"blocked":false,` +
+	`"assignedContact":{"@type":"Contact","id":"/contacts/DQeeO69","name":"Jordan Smith","firstName":"Jordan",` +
+	`"lastName":"Smith","data":{"businessName":"Acme Staffing","tags":["candidate","nursing"]}},` +
+	`"assignment":"/conversations/JYnJBY/assignment","participants":"/conversations/JYnJBY/participants",` +
+	`"timeline":"/conversations/JYnJBY/timeline","read":"/conversations/JYnJBY/read",` +
+	`"latestPreviewableItem":"/messages/06oyogD","createdAt":"2023-10-02T15:21:07.123456-04:00",` +
+	`"updatedAt":"2023-11-17T13:59:04.101112-05:00"},` +
+	`"message":{"@type":"Message","@context":"/contexts/Message.jsonld","id":"/messages/06oyogE","direction":"in",` +
+	`"body":"Yes, 3pm works for me. Should I bring my license and the signed onboarding forms, or were those already sent over? Thanks!",` +
+	`"formattedBody":"Yes, 3pm works for me. Should I bring my license and the signed onboarding forms, or were those already sent over? Thanks!",` +
+	`"deliveryState":"received","status":"Received","friendlyStateDescription":"Received",` +
+	`"conversation":"/conversations/JYnJBY","sender":null,"source":"textus","channel":"sms","retryAllowed":false,` +
+	`"attachments":{"@type":"hydra:Collection","id":"/messages/06oyogE/attachments","members":[],"totalItems":0},` +
+	`"flags":[],"createdAt":"2023-11-17T13:59:04.468354-05:00","displayTimestamp":"2023-11-17T13:59:04.468354-05:00",` +
+	`"timelinePosition":"1700247544468354","latestEventAt":"2023-11-17T13:59:04.568354-05:00",` +
+	`"links":{"self":"/messages/06oyogE","conversation":"/conversations/JYnJBY","events":"/messages/06oyogE/events"},` +
+	`"recipients":[{"@type":"Recipient","phoneNumber":"+13035550000","deliveryState":"received"}]}}`
+
+// BenchmarkParseEvent decodes the whole delivery into a *MessageEvent.
+func BenchmarkParseEvent(b *testing.B) {
+	body := []byte(benchDelivery)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		v, err := ParseEvent(body)
+		if err != nil || v.(*MessageEvent).Message == nil {
+			b.Fatal("bad parse")
+		}
+	}
+}
+
+// BenchmarkParseEnvelope decodes the envelope only (Event.UnmarshalJSON),
+// which is what a handler reads before it queues a delivery.
+func BenchmarkParseEnvelope(b *testing.B) {
+	body := []byte(benchDelivery)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var e Event
+		if err := e.UnmarshalJSON(body); err != nil || e.ID == "" {
+			b.Fatal("bad parse")
+		}
+	}
+}

@@ -581,6 +581,12 @@ func (d *eventDecoder) timestamp(v []byte) time.Time {
 		return time.Time{}
 	}
 	if v[0] == '"' {
+		// The common case, read from the bytes without a string: strict
+		// RFC 3339 as time.Parse reads it.
+		var t time.Time
+		if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 && t.UnmarshalText(inner) == nil {
+			return t
+		}
 		if s, ok := eventString(v); ok {
 			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 				return t

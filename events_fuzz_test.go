@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -225,4 +226,42 @@ func TestEnvelopeScannerDepthLimit(t *testing.T) {
 	require.False(t, json.Valid(body))
 	_, err := ParseEvent(body)
 	require.ErrorIs(t, err, ErrInvalidEvent)
+}
+
+// FuzzEventTimestamp checks the timestamp reader against the plain
+// time.Parse it short-cuts: the same instant and offset, or the same
+// refusal.
+func FuzzEventTimestamp(f *testing.F) {
+	for _, s := range []string{
+		"2018-07-24T20:59:32.156Z", "2023-11-17T13:59:04.568354-05:00", "2021-07-27T18:48:16.878086+00:00",
+		"2021-07-27T18:48:16Z", "2021-07-27T18:48:16,5Z", "2021-07-27t18:48:16z", "2021-07-27T18:48:16.878",
+		"2021-13-40T99:00:00Z", "0001-01-01T00:00:00Z", "yesterday", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		quoted, err := json.Marshal(s)
+		if err != nil {
+			return
+		}
+		var d eventDecoder
+		got := d.timestamp(quoted)
+		want, werr := time.Parse(time.RFC3339Nano, s)
+		refused := false
+		if werr != nil {
+			want = parseTime(quoted)
+			refused = want.IsZero()
+		}
+		if !got.Equal(want) {
+			t.Fatalf("%q: %v, time.Parse %v", s, got, want)
+		}
+		_, gotOff := got.Zone()
+		_, wantOff := want.Zone()
+		if gotOff != wantOff {
+			t.Fatalf("%q: offset %d, time.Parse %d", s, gotOff, wantOff)
+		}
+		if (len(d.errs) > 0) != refused {
+			t.Fatalf("%q: reported %v for %v", s, d.errs, want)
+		}
+	})
 }

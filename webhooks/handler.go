@@ -31,9 +31,9 @@ import (
 //     Allow: POST).
 //  2. A body larger than the cap (WithMaxBodyBytes) is answered 413 Content
 //     Too Large.
-//  3. The raw body is read once; r.Body is then replaced by a reader over
-//     the same bytes, so anything that reads it afterwards (a wrapping
-//     middleware) still can.
+//  3. The raw body is read once. When ServeHTTP returns, r.Body is
+//     replaced by a reader over the same bytes, so anything that reads it
+//     afterwards (a wrapping middleware) still can.
 //  4. A missing or wrong signature is answered 401 Unauthorized.
 //  5. With WithTolerance, a delivery whose timestamp is out of range (or
 //     unreadable) is answered 403 Forbidden.
@@ -152,112 +152,251 @@ func (h *Handler) verify(body []byte, signature string) error {
 // ServeHTTP handles one delivery; see Handler for the steps and the
 // status codes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(ctx, w, http.StatusMethodNotAllowed, "method not allowed", nil)
+	d := delivery{h: h, w: w, r: r}
+	d.start()
+	defer d.finish()
+	if !d.checkMethod() {
 		return
 	}
-	if r.ContentLength > h.maxBody {
-		h.refuse(ctx, w, http.StatusRequestEntityTooLarge, "request body too large", nil)
+	if !d.checkSize() {
 		return
 	}
-	src := r.Body
+	if !d.readBody() {
+		return
+	}
+	if !d.verify() {
+		return
+	}
+	if !d.checkFreshness() {
+		return
+	}
+	if !d.parse() {
+		return
+	}
+	if !d.findCallback() {
+		return
+	}
+	if !d.claim() {
+		return
+	}
+	d.dispatch()
+}
+
+// delivery is one request on its way through ServeHTTP's steps. Each step
+// returns false when it has answered the request.
+type delivery struct {
+	h   *Handler
+	w   http.ResponseWriter
+	r   *http.Request
+	ctx context.Context
+
+	body []byte // the raw body as read
+
+	decoded bool
+	parsed  any           // the typed event, when decoded in full
+	ev      *textus.Event // the envelope (parsed's, or decoded alone)
+	perr    error         // why the body could not be decoded
+	cb      callback
+	key     string // the de-duplication key
+	token   string // the Deduplicator claim, once acquired
+}
+
+// start begins a request.
+func (d *delivery) start() {
+	d.ctx = d.r.Context()
+}
+
+// finish restores r.Body.
+func (d *delivery) finish() {
+	if d.body != nil {
+		d.r.Body = &bodyReader{Reader: bytes.NewReader(d.body)}
+	}
+}
+
+// 1. The method.
+func (d *delivery) checkMethod() bool {
+	if d.r.Method == http.MethodPost {
+		return true
+	}
+	d.w.Header().Set("Allow", http.MethodPost)
+	d.refuse(http.StatusMethodNotAllowed, "method not allowed", nil)
+	return false
+}
+
+// 2. The size cap, when the request announces its length.
+func (d *delivery) checkSize() bool {
+	if d.r.ContentLength <= d.h.maxBody {
+		return true
+	}
+	d.refuse(http.StatusRequestEntityTooLarge, "request body too large", nil)
+	return false
+}
+
+// 3. The raw body, read once through the cap.
+func (d *delivery) readBody() bool {
+	src := d.r.Body
 	if src == nil {
 		src = http.NoBody
 	}
-	body, err := readBody(http.MaxBytesReader(w, src, h.maxBody), r.ContentLength)
+	body, err := readBody(http.MaxBytesReader(d.w, src, d.h.maxBody), d.r.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			h.refuse(ctx, w, http.StatusRequestEntityTooLarge, "request body too large", nil)
-			return
+			d.refuse(http.StatusRequestEntityTooLarge, "request body too large", nil)
+			return false
 		}
-		h.refuse(ctx, w, http.StatusBadRequest, "could not read request body", nil)
-		return
+		d.refuse(http.StatusBadRequest, "could not read request body", nil)
+		return false
 	}
-	r.Body = &bodyReader{Reader: bytes.NewReader(body)}
+	d.body = body
+	return true
+}
 
-	if err := h.verify(body, r.Header.Get(SignatureHeader)); err != nil {
+// 4. The signature.
+func (d *delivery) verify() bool {
+	if err := d.h.verify(d.body, d.r.Header.Get(SignatureHeader)); err != nil {
 		msg := "invalid signature"
 		if errors.Is(err, ErrMissingSignature) {
 			msg = "missing signature"
 		}
-		h.refuse(ctx, w, http.StatusUnauthorized, msg, err)
+		d.refuse(http.StatusUnauthorized, msg, err)
+		return false
+	}
+	return true
+}
+
+// 5. The freshness window. It needs the timestamp, so it decodes the
+// body; a body that cannot be decoded has no timestamp.
+func (d *delivery) checkFreshness() bool {
+	if d.h.tolerance <= 0 {
+		return true
+	}
+	d.decode()
+	var ts time.Time
+	if d.ev != nil {
+		ts = d.ev.Timestamp
+	}
+	if err := CheckTimestamp(ts, d.h.tolerance, d.h.now()); err != nil {
+		d.refuse(http.StatusForbidden, "delivery timestamp outside tolerance", err)
+		return false
+	}
+	return true
+}
+
+// 6. The decoding.
+func (d *delivery) parse() bool {
+	d.decode()
+	if d.perr != nil {
+		d.refuse(http.StatusBadRequest, "body is not a JSON object", nil)
+		return false
+	}
+	return true
+}
+
+// decode decodes the body once.
+func (d *delivery) decode() {
+	if d.decoded {
 		return
 	}
+	d.decoded = true
+	d.parsed, d.perr = textus.ParseEvent(d.body)
+	if d.perr == nil {
+		d.ev = envelope(d.parsed)
+	}
+}
 
-	// Decoded once: the freshness check reads the timestamp of the parsed
-	// envelope, and a body that cannot be parsed has no timestamp, so the
-	// observable order is the documented one (freshness, then parse).
-	parsed, perr := textus.ParseEvent(body)
-	var ev *textus.Event
-	if perr == nil {
-		ev = envelope(parsed)
+// 7. The callback.
+func (d *delivery) findCallback() bool {
+	d.cb = d.h.cbs.Load().lookup(d.ev.Action)
+	if d.cb == nil {
+		d.answer(http.StatusOK, "textus webhook: no callback for action")
+		return false
 	}
-	if h.tolerance > 0 {
-		var ts time.Time
-		if ev != nil {
-			ts = ev.Timestamp
-		}
-		if err := CheckTimestamp(ts, h.tolerance, h.now()); err != nil {
-			h.refuse(ctx, w, http.StatusForbidden, "delivery timestamp outside tolerance", err, deliveryAttrs(ev)...)
-			return
-		}
+	d.key = d.ev.ID
+	if d.key == "" {
+		sum := sha256.Sum256(d.body)
+		d.key = "sha256:" + hex.EncodeToString(sum[:])
 	}
-	if perr != nil {
-		h.refuse(ctx, w, http.StatusBadRequest, "body is not a JSON object", nil)
-		return
-	}
+	return true
+}
 
-	cbs := h.cbs.Load()
-	if cbs == nil || !cbs.has(parsed) {
-		h.debug(ctx, "textus webhook: no callback for action", ev, http.StatusOK)
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-
-	key := ev.ID
-	if key == "" {
-		sum := sha256.Sum256(body)
-		key = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	status, token, err := h.dedup.Claim(ctx, key)
+// 8. The de-duplication claim.
+func (d *delivery) claim() bool {
+	status, token, err := d.h.dedup.Claim(d.ctx, d.key)
 	if err != nil {
-		h.refuse(ctx, w, http.StatusServiceUnavailable, "de-duplication unavailable", err, deliveryAttrs(ev)...)
-		return
+		d.refuse(http.StatusServiceUnavailable, "de-duplication unavailable", err)
+		return false
 	}
 	switch status {
 	case ClaimAcquired:
+		d.token = token
+		return true
 	case ClaimDone:
-		h.log(ctx, slog.LevelInfo, "textus webhook: duplicate delivery ignored", append(deliveryAttrs(ev), slog.Int("status", http.StatusOK))...)
-		w.WriteHeader(http.StatusOK)
-		return
+		d.duplicate()
+		return false
 	case ClaimInProgress:
-		h.refuse(ctx, w, http.StatusConflict, "delivery already in progress", nil, deliveryAttrs(ev)...)
-		return
-	default:
-		h.refuse(ctx, w, http.StatusServiceUnavailable, "de-duplication unavailable",
-			fmt.Errorf("webhooks: Deduplicator.Claim returned %v", status), deliveryAttrs(ev)...)
-		return
+		d.refuse(http.StatusConflict, "delivery already in progress", nil)
+		return false
 	}
+	d.refuse(http.StatusServiceUnavailable, "de-duplication unavailable",
+		fmt.Errorf("webhooks: Deduplicator.Claim returned %v", status))
+	return false
+}
 
-	abort, cbErr := cbs.call(ctx, parsed)
-	if cbErr != nil {
-		if rerr := h.dedup.Release(context.WithoutCancel(ctx), key, token); rerr != nil {
-			h.log(ctx, slog.LevelError, "textus webhook: releasing the delivery failed", append(deliveryAttrs(ev), slog.String("error", rerr.Error()))...)
+// 9. The callback, in the request.
+func (d *delivery) dispatch() {
+	abort, err := call(d.ctx, d.cb, d.parsed)
+	if err != nil {
+		if rerr := d.h.dedup.Release(context.WithoutCancel(d.ctx), d.key, d.token); rerr != nil {
+			d.log(slog.LevelError, "textus webhook: releasing the delivery failed", slog.String("error", rerr.Error()))
 		}
 		if abort {
 			panic(http.ErrAbortHandler)
 		}
-		h.refuse(ctx, w, http.StatusInternalServerError, "callback failed", cbErr, deliveryAttrs(ev)...)
+		d.refuse(http.StatusInternalServerError, "callback failed", err)
 		return
 	}
-	if err := h.dedup.Complete(context.WithoutCancel(ctx), key, token); err != nil {
-		h.log(ctx, slog.LevelWarn, "textus webhook: recording the delivery as done failed", append(deliveryAttrs(ev), slog.String("error", err.Error()))...)
+	if err := d.h.dedup.Complete(context.WithoutCancel(d.ctx), d.key, d.token); err != nil {
+		d.log(slog.LevelWarn, "textus webhook: recording the delivery as done failed", slog.String("error", err.Error()))
 	}
-	h.debug(ctx, "textus webhook: delivery handled", ev, http.StatusOK)
-	w.WriteHeader(http.StatusOK)
+	d.answer(http.StatusOK, "textus webhook: delivery handled")
+}
+
+// duplicate answers a delivery already handled.
+func (d *delivery) duplicate() {
+	d.log(slog.LevelInfo, "textus webhook: duplicate delivery ignored", slog.Int("status", http.StatusOK))
+	d.w.WriteHeader(http.StatusOK)
+}
+
+// answer writes a 2xx answer, logging it at debug level.
+func (d *delivery) answer(status int, msg string) {
+	if l := d.h.logger; l != nil && l.Enabled(d.ctx, slog.LevelDebug) {
+		l.LogAttrs(d.ctx, slog.LevelDebug, msg, append(deliveryAttrs(d.ev), slog.Int("status", status))...)
+	}
+	d.w.WriteHeader(status)
+}
+
+// refuse answers with a short fixed text and logs why.
+func (d *delivery) refuse(status int, text string, cause error) {
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	if l := d.h.logger; l != nil && l.Enabled(d.ctx, level) {
+		attrs := append(deliveryAttrs(d.ev), slog.Int("status", status))
+		if cause != nil {
+			attrs = append(attrs, slog.String("error", cause.Error()))
+		}
+		l.LogAttrs(d.ctx, level, "textus webhook: "+text, attrs...)
+	}
+	http.Error(d.w, text, status)
+}
+
+// log logs a decision about the delivery.
+func (d *delivery) log(level slog.Level, msg string, attrs ...slog.Attr) {
+	if l := d.h.logger; l != nil && l.Enabled(d.ctx, level) {
+		l.LogAttrs(d.ctx, level, msg, append(deliveryAttrs(d.ev), attrs...)...)
+	}
 }
 
 // bodyReader is the restored request body.
@@ -306,34 +445,4 @@ func deliveryAttrs(ev *textus.Event) []slog.Attr {
 		return nil
 	}
 	return []slog.Attr{slog.String("delivery", ev.ID), slog.String("action", string(ev.Action))}
-}
-
-// refuse answers a request with a short fixed text and logs why.
-func (h *Handler) refuse(ctx context.Context, w http.ResponseWriter, status int, text string, cause error, attrs ...slog.Attr) {
-	level := slog.LevelWarn
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	if h.logger != nil && h.logger.Enabled(ctx, level) {
-		attrs = append(attrs, slog.Int("status", status))
-		if cause != nil {
-			attrs = append(attrs, slog.String("error", cause.Error()))
-		}
-		h.logger.LogAttrs(ctx, level, "textus webhook: "+text, attrs...)
-	}
-	http.Error(w, text, status)
-}
-
-func (h *Handler) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
-	if h.logger != nil && h.logger.Enabled(ctx, level) {
-		h.logger.LogAttrs(ctx, level, msg, attrs...)
-	}
-}
-
-// debug logs a handled delivery without building anything when debug
-// logging is off (it is on the hot path).
-func (h *Handler) debug(ctx context.Context, msg string, ev *textus.Event, status int) {
-	if h.logger != nil && h.logger.Enabled(ctx, slog.LevelDebug) {
-		h.logger.LogAttrs(ctx, slog.LevelDebug, msg, append(deliveryAttrs(ev), slog.Int("status", status))...)
-	}
 }

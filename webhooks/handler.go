@@ -32,8 +32,9 @@ import (
 //  2. A body larger than the cap (WithMaxBodyBytes) is answered 413 Content
 //     Too Large.
 //  3. The raw body is read once. When ServeHTTP returns, r.Body is
-//     replaced by a reader over the same bytes, so anything that reads it
-//     afterwards (a wrapping middleware) still can.
+//     replaced by a reader over the same bytes (those of the event's Raw
+//     once it is decoded), so anything that reads it afterwards (a
+//     wrapping middleware) still can.
 //  4. A missing or wrong signature is answered 401 Unauthorized.
 //  5. With WithTolerance, a delivery whose timestamp is out of range (or
 //     unreadable) is answered 403 Forbidden.
@@ -190,7 +191,9 @@ type delivery struct {
 	r   *http.Request
 	ctx context.Context
 
-	body []byte // the raw body as read
+	buf       *[]byte // the pooled read buffer, while in use
+	body      []byte  // the raw body as read
+	signature string
 
 	decoded bool
 	parsed  any           // the typed event, when decoded in full
@@ -206,10 +209,18 @@ func (d *delivery) start() {
 	d.ctx = d.r.Context()
 }
 
-// finish restores r.Body.
+// finish restores r.Body and recycles the read buffer once nothing
+// refers to it any more.
 func (d *delivery) finish() {
 	if d.body != nil {
-		d.r.Body = &bodyReader{Reader: bytes.NewReader(d.body)}
+		restored := d.body
+		if d.ev != nil && d.ev.Raw != nil {
+			restored = d.ev.Raw
+			d.recycle()
+		}
+		br := &bodyReader{}
+		br.Reset(restored)
+		d.r.Body = br
 	}
 }
 
@@ -238,10 +249,18 @@ func (d *delivery) readBody() bool {
 	if src == nil {
 		src = http.NoBody
 	}
-	body, err := readBody(http.MaxBytesReader(d.w, src, d.h.maxBody), d.r.ContentLength)
+	if d.r.ContentLength < 0 {
+		// Of unknown length: let net/http close the connection if it
+		// turns out too large, rather than drain it.
+		src = http.MaxBytesReader(d.w, src, d.h.maxBody)
+	}
+	d.buf = getReadBuffer(d.r.ContentLength)
+	body, err := readBody(src, (*d.buf)[:0], d.h.maxBody)
+	*d.buf = body[:0]
 	if err != nil {
+		d.recycle()
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if errors.Is(err, errBodyTooLarge) || errors.As(err, &tooLarge) {
 			d.refuse(http.StatusRequestEntityTooLarge, "request body too large", nil)
 			return false
 		}
@@ -254,7 +273,8 @@ func (d *delivery) readBody() bool {
 
 // 4. The signature.
 func (d *delivery) verify() bool {
-	if err := d.h.verify(d.body, d.r.Header.Get(SignatureHeader)); err != nil {
+	d.signature = d.r.Header.Get(canonicalSignatureHeader)
+	if err := d.h.verify(d.body, d.signature); err != nil {
 		msg := "invalid signature"
 		if errors.Is(err, ErrMissingSignature) {
 			msg = "missing signature"
@@ -392,6 +412,18 @@ func (d *delivery) refuse(status int, text string, cause error) {
 	http.Error(d.w, text, status)
 }
 
+// recycle returns the read buffer to the pool.
+func (d *delivery) recycle() {
+	if d.buf != nil {
+		putReadBuffer(d.buf)
+		d.buf = nil
+	}
+}
+
+// canonicalSignatureHeader is SignatureHeader as net/http stores it, so
+// that looking it up does not canonicalise it again.
+var canonicalSignatureHeader = http.CanonicalHeaderKey(SignatureHeader)
+
 // log logs a decision about the delivery.
 func (d *delivery) log(level slog.Level, msg string, attrs ...slog.Attr) {
 	if l := d.h.logger; l != nil && l.Enabled(d.ctx, level) {
@@ -400,34 +432,64 @@ func (d *delivery) log(level slog.Level, msg string, attrs ...slog.Attr) {
 }
 
 // bodyReader is the restored request body.
-type bodyReader struct{ *bytes.Reader }
+type bodyReader struct{ bytes.Reader }
 
 func (*bodyReader) Close() error { return nil }
 
 // maxPrealloc bounds the buffer reserved on the word of Content-Length
 // alone, so that slow clients announcing large bodies cannot make the
 // handler reserve the full cap per connection before sending anything.
+// Buffers up to this size are also the ones recycled.
 const maxPrealloc = 64 << 10
 
-// readBody reads r to the end, sizing its buffer from the request's
-// Content-Length when known so that a typical delivery is one allocation.
-func readBody(r io.Reader, contentLength int64) ([]byte, error) {
-	size := 512
+// readBuffers recycles the buffers bodies are read into. A buffer goes
+// back once the decoded event holds its own copy of the body.
+var readBuffers sync.Pool
+
+// getReadBuffer returns an empty buffer with room for a body of
+// contentLength bytes (when known) and the read that reports its end.
+func getReadBuffer(contentLength int64) *[]byte {
+	want := 512
 	if contentLength > 0 {
-		size = int(min(contentLength, maxPrealloc)) + 1 // room for the read that reports EOF
+		want = int(min(contentLength, maxPrealloc)) + 1
 	}
-	buf := make([]byte, 0, size)
+	if b, ok := readBuffers.Get().(*[]byte); ok {
+		if cap(*b) >= want {
+			return b
+		}
+		readBuffers.Put(b)
+	}
+	buf := make([]byte, 0, want)
+	return &buf
+}
+
+func putReadBuffer(b *[]byte) {
+	if cap(*b) <= maxPrealloc+1 {
+		*b = (*b)[:0]
+		readBuffers.Put(b)
+	}
+}
+
+// errBodyTooLarge is readBody's error for a body over the cap.
+var errBodyTooLarge = errors.New("webhooks: request body too large")
+
+// readBody reads r to the end into buf, growing it as needed, and fails
+// with errBodyTooLarge past max bytes.
+func readBody(r io.Reader, buf []byte, max int64) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > max {
+			return buf, errBodyTooLarge
+		}
 		if err == io.EOF {
 			return buf, nil
 		}
 		if err != nil {
-			return nil, err
+			return buf, err
 		}
 	}
 }

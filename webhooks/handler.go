@@ -58,9 +58,12 @@ import (
 //     in full. (A panic with http.ErrAbortHandler is re-raised after the
 //     release.)
 //
+// With WithQueue, steps 8 and 9 change: the delivery is stored in a queue
+// and answered 200 at once, and Run calls the callbacks (see WithQueue).
+//
 // Error answers are short fixed texts; they never contain the body, a
 // secret or a signature. Because TextUs's request timeout is undocumented,
-// keep callbacks fast: record or enqueue the event and return.
+// keep callbacks fast, or use WithQueue.
 type Handler struct {
 	keys      []*signingKey
 	maxBody   int64
@@ -68,6 +71,8 @@ type Handler struct {
 	now       func() time.Time
 	dedup     Deduplicator
 	logger    *slog.Logger
+	observer  Observer
+	queue     *queueMode // nil without WithQueue
 
 	mu  sync.Mutex // serialises registrations
 	cbs atomic.Pointer[callbacks]
@@ -89,12 +94,17 @@ func NewHandler(secret string, opts ...Option) (*Handler, error) {
 			return nil, err
 		}
 	}
+	if err := s.checkQueueOptions(); err != nil {
+		return nil, err
+	}
 	h := &Handler{
 		maxBody:   s.maxBody,
 		tolerance: s.tolerance,
 		now:       s.now,
 		dedup:     s.dedup,
 		logger:    s.logger,
+		observer:  s.observer,
+		queue:     newQueueMode(&s),
 	}
 	for _, sec := range s.secrets {
 		if sec != "" {
@@ -106,6 +116,9 @@ func NewHandler(secret string, opts ...Option) (*Handler, error) {
 	}
 	if h.dedup == nil {
 		h.dedup = NewMemoryDeduplicator(DefaultDedupEntries, DefaultDedupTTL)
+	}
+	if qo, ok := h.observer.(QueueObserver); ok && h.queue != nil {
+		qo.ObserveQueue(h.queue.q)
 	}
 	h.cbs.Store(&callbacks{})
 	return h, nil
@@ -151,7 +164,7 @@ func (h *Handler) verify(body []byte, signature string) error {
 }
 
 // ServeHTTP handles one delivery; see Handler for the steps and the
-// status codes.
+// status codes, and WithQueue for the queue mode.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := delivery{h: h, w: w, r: r}
 	d.start()
@@ -175,6 +188,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !d.findCallback() {
+		return
+	}
+	if h.queue != nil {
+		if d.peekDone() {
+			return
+		}
+		d.enqueue()
 		return
 	}
 	if !d.claim() {
@@ -202,15 +222,25 @@ type delivery struct {
 	cb      callback
 	key     string // the de-duplication key
 	token   string // the Deduplicator claim, once acquired
+
+	end func(DeliveryEnd)
+	out DeliveryEnd
 }
 
-// start begins a request.
+// start begins a request, telling the Observer.
 func (d *delivery) start() {
 	d.ctx = d.r.Context()
+	if o := d.h.observer; o != nil {
+		ctx, end := o.StartDelivery(d.ctx, DeliveryStart{Method: d.r.Method, Route: d.r.Pattern})
+		if ctx != nil {
+			d.ctx = ctx
+		}
+		d.end = end
+	}
 }
 
-// finish restores r.Body and recycles the read buffer once nothing
-// refers to it any more.
+// finish restores r.Body, recycles the read buffer and tells the Observer
+// how the request ended.
 func (d *delivery) finish() {
 	if d.body != nil {
 		restored := d.body
@@ -221,6 +251,12 @@ func (d *delivery) finish() {
 		br := &bodyReader{}
 		br.Reset(restored)
 		d.r.Body = br
+	}
+	if d.end != nil {
+		if d.ev != nil {
+			d.out.ID, d.out.Action = d.ev.ID, d.ev.Action
+		}
+		d.end(d.out)
 	}
 }
 
@@ -282,6 +318,7 @@ func (d *delivery) verify() bool {
 		d.refuse(http.StatusUnauthorized, msg, err)
 		return false
 	}
+	d.out.Verified = true
 	return true
 }
 
@@ -313,12 +350,21 @@ func (d *delivery) parse() bool {
 	return true
 }
 
-// decode decodes the body once.
+// decode decodes the body once: in full when the callback will run in
+// this request or an order key needs the event, the envelope alone when
+// the delivery is only queued.
 func (d *delivery) decode() {
 	if d.decoded {
 		return
 	}
 	d.decoded = true
+	if q := d.h.queue; q != nil && q.orderKey == nil {
+		ev := new(textus.Event)
+		if d.perr = ev.UnmarshalJSON(d.body); d.perr == nil {
+			d.ev = ev
+		}
+		return
+	}
 	d.parsed, d.perr = textus.ParseEvent(d.body)
 	if d.perr == nil {
 		d.ev = envelope(d.parsed)
@@ -329,7 +375,7 @@ func (d *delivery) decode() {
 func (d *delivery) findCallback() bool {
 	d.cb = d.h.cbs.Load().lookup(d.ev.Action)
 	if d.cb == nil {
-		d.answer(http.StatusOK, "textus webhook: no callback for action")
+		d.answer(http.StatusOK, "no callback", "textus webhook: no callback for action")
 		return false
 	}
 	d.key = d.ev.ID
@@ -371,33 +417,110 @@ func (d *delivery) dispatch() {
 			d.log(slog.LevelError, "textus webhook: releasing the delivery failed", slog.String("error", rerr.Error()))
 		}
 		if abort {
+			d.out.Status, d.out.Reason = 0, "callback aborted the request"
 			panic(http.ErrAbortHandler)
 		}
-		d.refuse(http.StatusInternalServerError, "callback failed", err)
+		reason := "callback failed"
+		var pe *panicError
+		if errors.As(err, &pe) {
+			reason = "callback panicked"
+		}
+		d.out.Reason = reason
+		d.refuseAs(http.StatusInternalServerError, "callback failed", reason, err)
 		return
 	}
 	if err := d.h.dedup.Complete(context.WithoutCancel(d.ctx), d.key, d.token); err != nil {
 		d.log(slog.LevelWarn, "textus webhook: recording the delivery as done failed", slog.String("error", err.Error()))
 	}
-	d.answer(http.StatusOK, "textus webhook: delivery handled")
+	d.answer(http.StatusOK, "handled", "textus webhook: delivery handled")
 }
 
-// duplicate answers a delivery already handled.
+// 8 (queue mode). A delivery recorded as done is not queued again. The
+// Handler only peeks: the claim it may get is released at once, since the
+// worker that runs the job claims the delivery itself. A Deduplicator
+// that fails does not stop the delivery from being queued: the worker
+// de-duplicates again.
+func (d *delivery) peekDone() bool {
+	status, token, err := d.h.dedup.Claim(d.ctx, d.key)
+	switch {
+	case err != nil:
+		d.log(slog.LevelWarn, "textus webhook: de-duplication unavailable; queueing the delivery", slog.String("error", err.Error()))
+	case status == ClaimDone:
+		d.duplicate()
+		return true
+	case status == ClaimAcquired:
+		if err := d.h.dedup.Release(context.WithoutCancel(d.ctx), d.key, token); err != nil {
+			d.log(slog.LevelWarn, "textus webhook: releasing the delivery failed", slog.String("error", err.Error()))
+		}
+	}
+	return false
+}
+
+// 9 (queue mode). The delivery is stored, then acknowledged.
+func (d *delivery) enqueue() {
+	q := d.h.queue
+	job := Job{
+		ID:         d.key,
+		Action:     d.ev.Action,
+		Body:       d.ev.Raw,
+		Signature:  d.signature,
+		EnqueuedAt: d.h.now(),
+	}
+	if q.orderKey != nil {
+		job.OrderKey = q.orderKey(d.parsed)
+	}
+	if d.h.observer != nil {
+		carrier := make(map[string]string)
+		d.h.observer.Inject(d.ctx, carrier)
+		if len(carrier) > 0 {
+			job.Trace = carrier
+		}
+	}
+	err := q.q.Enqueue(d.ctx, job)
+	switch {
+	case err == nil:
+		d.out.Queued = true
+		d.answer(http.StatusOK, "queued", "textus webhook: delivery queued")
+	case errors.Is(err, ErrDuplicateJob):
+		d.duplicate()
+	case errors.Is(err, ErrQueueFull):
+		d.w.Header().Set("Retry-After", queueRetryAfter)
+		d.refuse(http.StatusServiceUnavailable, "queue full", err)
+	default:
+		d.w.Header().Set("Retry-After", queueRetryAfter)
+		d.refuse(http.StatusServiceUnavailable, "queue unavailable", err)
+	}
+}
+
+// queueRetryAfter is the Retry-After of a 503 answered because the queue
+// refused a delivery, in seconds.
+const queueRetryAfter = "30"
+
+// duplicate answers a delivery already handled or already queued.
 func (d *delivery) duplicate() {
+	d.out.Duplicate = true
+	d.out.Status, d.out.Reason = http.StatusOK, "duplicate"
 	d.log(slog.LevelInfo, "textus webhook: duplicate delivery ignored", slog.Int("status", http.StatusOK))
 	d.w.WriteHeader(http.StatusOK)
 }
 
 // answer writes a 2xx answer, logging it at debug level.
-func (d *delivery) answer(status int, msg string) {
+func (d *delivery) answer(status int, reason, msg string) {
+	d.out.Status, d.out.Reason = status, reason
 	if l := d.h.logger; l != nil && l.Enabled(d.ctx, slog.LevelDebug) {
 		l.LogAttrs(d.ctx, slog.LevelDebug, msg, append(deliveryAttrs(d.ev), slog.Int("status", status))...)
 	}
 	d.w.WriteHeader(status)
 }
 
-// refuse answers with a short fixed text and logs why.
+// refuse answers with a short fixed text, which is also the reason told
+// to the Observer, and logs why.
 func (d *delivery) refuse(status int, text string, cause error) {
+	d.refuseAs(status, text, text, cause)
+}
+
+func (d *delivery) refuseAs(status int, text, reason string, cause error) {
+	d.out.Status, d.out.Reason = status, reason
 	level := slog.LevelWarn
 	if status >= 500 {
 		level = slog.LevelError
@@ -412,7 +535,14 @@ func (d *delivery) refuse(status int, text string, cause error) {
 	http.Error(d.w, text, status)
 }
 
-// recycle returns the read buffer to the pool.
+// log logs a decision about the delivery.
+func (d *delivery) log(level slog.Level, msg string, attrs ...slog.Attr) {
+	if l := d.h.logger; l != nil && l.Enabled(d.ctx, level) {
+		l.LogAttrs(d.ctx, level, msg, append(deliveryAttrs(d.ev), attrs...)...)
+	}
+}
+
+// recycle returns the read buffer to the pool, once nothing refers to it.
 func (d *delivery) recycle() {
 	if d.buf != nil {
 		putReadBuffer(d.buf)
@@ -423,13 +553,6 @@ func (d *delivery) recycle() {
 // canonicalSignatureHeader is SignatureHeader as net/http stores it, so
 // that looking it up does not canonicalise it again.
 var canonicalSignatureHeader = http.CanonicalHeaderKey(SignatureHeader)
-
-// log logs a decision about the delivery.
-func (d *delivery) log(level slog.Level, msg string, attrs ...slog.Attr) {
-	if l := d.h.logger; l != nil && l.Enabled(d.ctx, level) {
-		l.LogAttrs(d.ctx, level, msg, append(deliveryAttrs(d.ev), attrs...)...)
-	}
-}
 
 // bodyReader is the restored request body.
 type bodyReader struct{ bytes.Reader }

@@ -296,3 +296,181 @@ func BenchmarkDeliveryParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTimeTo2xx is how long a delivery waits for its answer: the
+// plain-code floor, the SDK's Handler running a no-op callback in the
+// request (mode=inline), and the Handler storing the delivery in a
+// MemoryQueue (mode=queue; the callback runs later, in Run, and is not
+// timed here). The bodies are the same 2 KB deliveries. Compare with
+// benchstat -col /mode.
+func BenchmarkTimeTo2xx(b *testing.B) {
+	modes := []struct {
+		name string
+		new  func(b *testing.B) (http.Handler, func() int)
+	}{
+		{"mode=floor", func(b *testing.B) (http.Handler, func() int) {
+			h, calls := benchImpls[0].new(b)
+			return h, func() int { return int(calls.Load()) }
+		}},
+		{"mode=inline", func(b *testing.B) (http.Handler, func() int) {
+			h, calls := benchHandler(b)
+			return h, func() int { return int(calls.Load()) }
+		}},
+		{"mode=queue", func(b *testing.B) (http.Handler, func() int) {
+			q := NewMemoryQueue(b.N + 1)
+			h, err := NewHandler(testSecret, WithQueue(q), WithDeduplicator(NewMemoryDeduplicator(b.N+1, DefaultDedupTTL)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error { return nil })
+			return h, func() int {
+				n, _ := q.Len(context.Background())
+				return n
+			}
+		}},
+	}
+	for _, mode := range modes {
+		b.Run(mode.name, func(b *testing.B) {
+			bodies, sigs := corpus(b.N)
+			h, count := mode.new(b)
+			r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := &benchReqBody{}
+			w := &benchWriter{h: make(http.Header)}
+			b.SetBytes(int64(len(bodies[0])))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				body.Reset(bodies[i])
+				r.Body = body
+				r.ContentLength = int64(len(bodies[i]))
+				r.Header["X-Textus-Signature"] = sigs[i]
+				w.status = 0
+				h.ServeHTTP(w, r)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			b.StopTimer()
+			if n := count(); n != b.N {
+				b.Fatalf("%d deliveries handled or queued of %d", n, b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkRunJobs is the throughput of the workers: b.N deliveries are
+// queued first (not timed), then DefaultWorkers goroutines process them
+// with a no-op callback. impl=sdk is Handler.Run over a MemoryQueue
+// (lease, re-verification, decoding, de-duplication, acknowledgement);
+// impl=floor is plain code doing the same verification and decoding from
+// a channel. It reports jobs per second.
+func BenchmarkRunJobs(b *testing.B) {
+	b.Run("impl=floor", func(b *testing.B) {
+		bodies, sigs := corpus(b.N)
+		type plainJob struct {
+			body []byte
+			sig  string
+		}
+		jobs := make(chan plainJob, b.N)
+		for i := range bodies {
+			jobs <- plainJob{bodies[i], sigs[i][0]}
+		}
+		close(jobs)
+		key := []byte(testSecret)
+		var calls atomic.Int64
+		callback := func(_ context.Context, d *floorDelivery) error {
+			if d.Message != nil {
+				calls.Add(1)
+			}
+			return nil
+		}
+		b.SetBytes(int64(len(bodies[0])))
+		b.ReportAllocs()
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for w := 0; w < DefaultWorkers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					sig, err := hex.DecodeString(j.sig)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					mac := hmac.New(sha256.New, key)
+					mac.Write(j.body)
+					if !hmac.Equal(mac.Sum(nil), sig) {
+						b.Error("bad signature")
+						return
+					}
+					var d floorDelivery
+					if err := json.Unmarshal(j.body, &d); err != nil {
+						b.Error(err)
+						return
+					}
+					_ = callback(context.Background(), &d)
+				}
+			}()
+		}
+		wg.Wait()
+		b.StopTimer()
+		reportJobs(b, calls.Load())
+	})
+	b.Run("impl=sdk", func(b *testing.B) {
+		bodies, sigs := corpus(b.N)
+		q := NewMemoryQueue(b.N + 1)
+		h, err := NewHandler(testSecret, WithQueue(q), WithDeduplicator(NewMemoryDeduplicator(b.N+1, DefaultDedupTTL)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var calls atomic.Int64
+		done := make(chan struct{})
+		h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error {
+			if calls.Add(1) == int64(b.N) {
+				close(done)
+			}
+			return nil
+		})
+		for i := range bodies {
+			r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", bytes.NewReader(bodies[i]))
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.Header["X-Textus-Signature"] = sigs[i]
+			w := &benchWriter{h: make(http.Header)}
+			h.ServeHTTP(w, r)
+			if w.status != http.StatusOK {
+				b.Fatalf("status %d", w.status)
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan error, 1)
+		b.SetBytes(int64(len(bodies[0])))
+		b.ReportAllocs()
+		b.ResetTimer()
+		go func() { stopped <- h.Run(ctx) }()
+		<-done
+		b.StopTimer()
+		cancel()
+		if err := <-stopped; err != nil {
+			b.Fatal(err)
+		}
+		reportJobs(b, calls.Load())
+		if n, _ := q.Len(context.Background()); n != 0 {
+			b.Fatalf("%d jobs left", n)
+		}
+	})
+}
+
+func reportJobs(b *testing.B, calls int64) {
+	if calls != int64(b.N) {
+		b.Fatalf("callback ran %d times for %d jobs", calls, b.N)
+	}
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "jobs/s")
+	}
+}

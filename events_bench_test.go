@@ -1,6 +1,10 @@
 package textus
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
 
 // benchDelivery is a realistic message.received delivery of about 2 KB.
 const benchDelivery = `{"@type":"WebhookDelivery","@context":"/contexts/WebhookDelivery.jsonld",` +
@@ -52,5 +56,92 @@ func BenchmarkParseEnvelope(b *testing.B) {
 		if err := e.UnmarshalJSON(body); err != nil || e.ID == "" {
 			b.Fatal("bad parse")
 		}
+	}
+}
+
+// benchResources returns the raw "conversation" and "message" objects of
+// benchDelivery.
+func benchResources(b *testing.B) (conversation, message []byte) {
+	var d eventDecoder
+	if err := d.decode([]byte(benchDelivery)); err != nil {
+		b.Fatal(err)
+	}
+	return d.env.Conversation, d.env.Message
+}
+
+// plainConversation and plainMessage hold the fields of Conversation and
+// Message in plain structs, as code without the SDK would decode them.
+type plainLink struct {
+	ID string `json:"id"`
+}
+
+type plainConversation struct {
+	LDType                      string    `json:"@type"`
+	ID                          string    `json:"id"`
+	Slug                        string    `json:"slug"`
+	CurrentState                string    `json:"currentState"`
+	Account                     plainLink `json:"account"`
+	PhoneNumber                 string    `json:"phoneNumber"`
+	FormattedPhoneNumber        string    `json:"formattedPhoneNumber"`
+	AccountPhoneNumber          string    `json:"accountPhoneNumber"`
+	FormattedAccountPhoneNumber string    `json:"formattedAccountPhoneNumber"`
+	Unanswered                  bool      `json:"unanswered"`
+	Unsubscribed                bool      `json:"unsubscribed"`
+	Blocked                     bool      `json:"blocked"`
+	AssignedContact             plainLink `json:"assignedContact"`
+	LatestPreviewableItem       string    `json:"latestPreviewableItem"`
+}
+
+type plainMessage struct {
+	LDType                   string   `json:"@type"`
+	ID                       string   `json:"id"`
+	Body                     string   `json:"body"`
+	FormattedBody            string   `json:"formattedBody"`
+	Direction                string   `json:"direction"`
+	DeliveryState            string   `json:"deliveryState"`
+	Status                   string   `json:"status"`
+	FriendlyStateDescription string   `json:"friendlyStateDescription"`
+	Conversation             string   `json:"conversation"`
+	Sender                   string   `json:"sender"`
+	Source                   string   `json:"source"`
+	Channel                  string   `json:"channel"`
+	Flags                    []string `json:"flags"`
+	RetryAllowed             bool     `json:"retryAllowed"`
+	Attachments              struct {
+		Members []plainLink `json:"members"`
+	} `json:"attachments"`
+	CreatedAt        time.Time `json:"createdAt"`
+	DisplayTimestamp time.Time `json:"displayTimestamp"`
+	TimelinePosition string    `json:"timelinePosition"`
+	LatestEventAt    time.Time `json:"latestEventAt"`
+	ScheduledAt      time.Time `json:"scheduledAt"`
+}
+
+// BenchmarkDecodeResource decodes the conversation and the message of a
+// delivery with the model types (impl=model: what ParseEvent spends most
+// of its time in) and, as the floor, with encoding/json into plain structs
+// with the same fields (impl=plain). Compare with benchstat -col /impl.
+func BenchmarkDecodeResource(b *testing.B) {
+	conv, msg := benchResources(b)
+	cases := []struct {
+		name string
+		raw  []byte
+		run  func([]byte) error
+	}{
+		{"kind=conversation/impl=model", conv, func(v []byte) error { var c Conversation; return c.UnmarshalJSON(v) }},
+		{"kind=conversation/impl=plain", conv, func(v []byte) error { var c plainConversation; return json.Unmarshal(v, &c) }},
+		{"kind=message/impl=model", msg, func(v []byte) error { var m Message; return m.UnmarshalJSON(v) }},
+		{"kind=message/impl=plain", msg, func(v []byte) error { var m plainMessage; return json.Unmarshal(v, &m) }},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.raw)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := tc.run(tc.raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -107,29 +107,13 @@ func (h *Handler) Run(ctx context.Context) error {
 	defer running.Wait()
 	failures := 0
 	for {
-		// Wait for a free worker, then take every free one.
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
-		free := 1
-	more:
-		for free < m.workers {
-			select {
-			case slots <- struct{}{}:
-				free++
-			default:
-				break more
-			}
-		}
-		leases, err := m.q.Receive(ctx, consumer, free, m.lease)
-		for i := len(leases); i < free; i++ {
-			<-slots
-		}
-		if err != nil {
+		leases, held, err := h.receive(ctx, consumer, slots)
+		if len(leases) == 0 {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if err == nil {
+				continue
 			}
 			failures++
 			wait := min(100*time.Millisecond<<min(failures-1, 6), 5*time.Second)
@@ -139,8 +123,18 @@ func (h *Handler) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		if err != nil {
+			h.logJob(ctx, slog.LevelWarn, "textus webhook: receiving jobs returned an error with the jobs", nil, slog.String("error", err.Error()))
+		}
 		failures = 0
-		for _, l := range leases {
+		for i, l := range leases {
+			// A queue that handed out more jobs than asked: the others
+			// wait for workers to free up.
+			if i >= held && !acquire(ctx, slots) {
+				h.logJob(ctx, slog.LevelWarn, "textus webhook: stopping with received jobs not started; the queue hands them out again", nil,
+					slog.Int("jobs", len(leases)-i))
+				break
+			}
 			running.Add(1)
 			go func(l Lease) {
 				defer running.Done()
@@ -148,6 +142,45 @@ func (h *Handler) Run(ctx context.Context) error {
 				h.runJob(ctx, l)
 			}(l)
 		}
+	}
+}
+
+// receive waits for a free worker, then receives up to as many jobs as
+// there are free workers. It holds a worker slot for each of the first
+// held jobs returned.
+func (h *Handler) receive(ctx context.Context, consumer string, slots chan struct{}) (leases []Lease, held int, err error) {
+	m := h.queue
+	if !acquire(ctx, slots) {
+		return nil, 0, ctx.Err()
+	}
+	free := 1
+	for free < m.workers && tryAcquire(slots) {
+		free++
+	}
+	leases, err = m.q.Receive(ctx, consumer, free, m.lease)
+	held = min(len(leases), free)
+	for i := held; i < free; i++ {
+		<-slots
+	}
+	return leases, held, err
+}
+
+func tryAcquire(slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// acquire takes a worker slot, unless ctx ends first.
+func acquire(ctx context.Context, slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -813,3 +813,58 @@ func TestBackoffGrowsWithJitterWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+// greedyQueue hands out more jobs than asked.
+type greedyQueue struct{ *MemoryQueue }
+
+func (q greedyQueue) Receive(ctx context.Context, consumer string, _ int, lease time.Duration) ([]Lease, error) {
+	return q.MemoryQueue.Receive(ctx, consumer, 100, lease)
+}
+
+// Run keeps to WithWorkers even when the queue hands out more jobs than
+// it asked for.
+func TestRunKeepsToWorkersWithAGreedyQueue(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	q := NewMemoryQueue(100)
+	h := newTestHandler(t, WithQueue(greedyQueue{q}), WithWorkers(2))
+	var inFlight, most, calls atomic.Int32
+	h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error {
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(time.Millisecond)
+		inFlight.Add(-1)
+		calls.Add(1)
+		return nil
+	})
+	for i := 0; i < 10; i++ {
+		require.Equal(t, http.StatusOK, serve(h, testSecret, messageBody(fmt.Sprintf("g%d", i))).Code)
+	}
+	run := startRun(t, h)
+	waitFor(t, "all processed", func() bool { return calls.Load() == 10 && queueLen(t, q) == 0 })
+	require.NoError(t, run.stop(t))
+	assert.LessOrEqual(t, most.Load(), int32(2))
+}
+
+// An attempt whose lease expired counts: when it was the last one, the job
+// is dead-lettered on its next hand-out, without running again.
+func TestQueueLeaseExpiryUsesUpAttempts(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	q := NewMemoryQueue(10)
+	h := newTestHandler(t, WithQueue(q), WithAttempts(1), WithLease(200*time.Millisecond))
+	var calls atomic.Int32
+	h.OnMessageReceived(func(ctx context.Context, _ *textus.MessageEvent) error {
+		calls.Add(1)
+		<-ctx.Done() // hangs past its lease
+		return ctx.Err()
+	})
+	require.Equal(t, http.StatusOK, serve(h, testSecret, messageBody("hangs")).Code)
+	run := startRun(t, h)
+	waitFor(t, "dead-lettered", func() bool { return queueLen(t, q) == 0 })
+	require.NoError(t, run.stop(t))
+	assert.EqualValues(t, 1, calls.Load())
+	dead := deadLetters(t, q)
+	require.Len(t, dead, 1)
+	assert.Equal(t, 2, dead[0].Job.Attempt)
+	assert.Contains(t, dead[0].Job.LastError, "did not finish within its lease")
+}

@@ -42,6 +42,7 @@ type Observer interface {
 // queue, and the observer calls Queue.Len when its metrics are collected
 // (for example from an asynchronous gauge).
 type QueueObserver interface {
+	// ObserveQueue is given the queue of a Handler built with WithQueue.
 	ObserveQueue(q Queue)
 }
 

@@ -30,10 +30,75 @@ const (
 
 // AllEvents lists every documented event, in a stable order.
 func AllEvents() []EventType {
-	return []EventType{
-		EventMessageReceived, EventMessageDelivered, EventMessageFailed, EventMessageUnknown,
-		EventPhoneCallCompleted, EventContactOptedOut, EventContactOptedIn, EventContactCreated,
+	all := make([]EventType, len(eventKinds))
+	for i, k := range eventKinds {
+		all[i] = k.action
 	}
+	return all
+}
+
+// Known reports whether t is an event the SDK decodes into a typed event
+// (one of AllEvents). ParseEvent returns a plain *Event for the others.
+func (t EventType) Known() bool {
+	_, ok := eventIndex[string(t)]
+	return ok
+}
+
+// eventKind is one entry of the table of typed events.
+type eventKind struct {
+	action EventType
+	// decode builds the typed event from a decoder that holds the
+	// delivery's envelope.
+	decode func(*eventDecoder) any
+}
+
+// eventKinds is the table of typed events: for each action the SDK knows,
+// the type its deliveries decode into. ParseEvent, Known and AllEvents
+// read it, and package webhooks keeps the matching table of callbacks, so
+// adding an event is one entry here and one there.
+var eventKinds = []eventKind{
+	{EventMessageReceived, decodeAs[MessageEvent]},
+	{EventMessageDelivered, decodeAs[MessageEvent]},
+	{EventMessageFailed, decodeAs[MessageEvent]},
+	{EventMessageUnknown, decodeAs[MessageEvent]},
+	{EventPhoneCallCompleted, decodeAs[PhoneCallEvent]},
+	{EventContactOptedOut, decodeAs[OptOutEvent]},
+	{EventContactOptedIn, decodeAs[OptOutEvent]},
+	{EventContactCreated, decodeAs[ContactEvent]},
+}
+
+// eventIndex finds an entry of eventKinds by its action.
+var eventIndex = func() map[string]*eventKind {
+	m := make(map[string]*eventKind, len(eventKinds))
+	for i := range eventKinds {
+		m[string(eventKinds[i].action)] = &eventKinds[i]
+	}
+	return m
+}()
+
+// typedEvent is implemented by the pointers to the event types: fill sets
+// every field of the event from a decoder holding the envelope.
+type typedEvent[E any] interface {
+	*E
+	fill(d *eventDecoder)
+}
+
+// decodeAs builds a new E from d.
+func decodeAs[E any, P typedEvent[E]](d *eventDecoder) any {
+	e := P(new(E))
+	e.fill(d)
+	return e
+}
+
+// unmarshalEvent is the UnmarshalJSON of every event type: b decoded as
+// an E whatever its action.
+func unmarshalEvent[E any, P typedEvent[E]](e P, b []byte) error {
+	var d eventDecoder
+	if err := d.decode(b); err != nil {
+		return err
+	}
+	e.fill(&d)
+	return nil
 }
 
 // NormalizeEventType maps the hyphenated spellings the help centre uses
@@ -205,146 +270,68 @@ func ParseEvent(body []byte) (any, error) {
 	if err := d.decode(body); err != nil {
 		return nil, err
 	}
-	switch d.ev.Action {
-	case EventMessageReceived, EventMessageDelivered, EventMessageFailed, EventMessageUnknown:
-		e := new(MessageEvent)
-		d.fillMessage(e)
-		return e, nil
-	case EventContactOptedOut, EventContactOptedIn:
-		e := new(OptOutEvent)
-		d.fillOptOut(e)
-		return e, nil
-	case EventContactCreated:
-		e := new(ContactEvent)
-		d.fillContact(e)
-		return e, nil
-	case EventPhoneCallCompleted:
-		e := new(PhoneCallEvent)
-		d.fillPhoneCall(e)
-		return e, nil
-	}
-	e := new(Event)
-	*e = d.finish()
-	return e, nil
+	return d.typed(), nil
 }
 
 // UnmarshalJSON decodes the envelope of any delivery, with the rules of
 // ParseEvent.
-func (e *Event) UnmarshalJSON(b []byte) error {
-	var d eventDecoder
-	if err := d.decode(b); err != nil {
-		return err
-	}
-	*e = d.finish()
-	return nil
-}
+func (e *Event) UnmarshalJSON(b []byte) error { return unmarshalEvent(e, b) }
 
 // UnmarshalJSON decodes a delivery as a message event, whatever its
 // action, with the rules of ParseEvent.
-func (e *MessageEvent) UnmarshalJSON(b []byte) error {
-	var d eventDecoder
-	if err := d.decode(b); err != nil {
-		return err
-	}
-	*e = MessageEvent{}
-	d.fillMessage(e)
-	return nil
-}
+func (e *MessageEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(e, b) }
 
 // UnmarshalJSON decodes a delivery as an opt-out event, whatever its
 // action, with the rules of ParseEvent.
-func (e *OptOutEvent) UnmarshalJSON(b []byte) error {
-	var d eventDecoder
-	if err := d.decode(b); err != nil {
-		return err
-	}
-	*e = OptOutEvent{}
-	d.fillOptOut(e)
-	return nil
-}
+func (e *OptOutEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(e, b) }
 
 // UnmarshalJSON decodes a delivery as a contact event, whatever its
 // action, with the rules of ParseEvent.
-func (e *ContactEvent) UnmarshalJSON(b []byte) error {
-	var d eventDecoder
-	if err := d.decode(b); err != nil {
-		return err
-	}
-	*e = ContactEvent{}
-	d.fillContact(e)
-	return nil
-}
+func (e *ContactEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(e, b) }
 
 // UnmarshalJSON decodes a delivery as a phone-call event, whatever its
 // action, with the rules of ParseEvent.
-func (e *PhoneCallEvent) UnmarshalJSON(b []byte) error {
-	var d eventDecoder
-	if err := d.decode(b); err != nil {
-		return err
-	}
-	*e = PhoneCallEvent{}
-	d.fillPhoneCall(e)
-	return nil
-}
+func (e *PhoneCallEvent) UnmarshalJSON(b []byte) error { return unmarshalEvent(e, b) }
 
-// eventRaw captures a JSON value without copying it: it aliases the
-// decoder's input, which eventDecoder owns.
-type eventRaw []byte
-
-func (r *eventRaw) UnmarshalJSON(b []byte) error {
-	*r = b
-	return nil
-}
-
-// eventEnvelope is the wire form of a delivery. Scalars the SDK relies on
-// are plain strings (a mistyped one becomes a reported type error, not a
-// failure); everything else is captured raw and decoded on its own, so a
-// bad resource cannot spoil the rest.
+// eventEnvelope holds the raw values of the top-level members the SDK
+// reads. Each aliases the decoder's copy of the body; a member sent twice
+// keeps its last value, as with encoding/json.
 type eventEnvelope struct {
-	Type         string   `json:"@type"`
-	ID           string   `json:"id"`
-	Action       string   `json:"action"`
-	Actions      eventRaw `json:"actions"`
-	Timestamp    eventRaw `json:"timestamp"`
-	WebHook      eventRaw `json:"webHook"`
-	Conversation eventRaw `json:"conversation"`
-	Message      eventRaw `json:"message"`
-	OptOut       eventRaw `json:"optOut"`
-	Contact      eventRaw `json:"contact"`
-	PhoneCall    eventRaw `json:"phoneCall"`
+	Actions      []byte
+	Timestamp    []byte
+	WebHook      []byte
+	Conversation []byte
+	Message      []byte
+	OptOut       []byte
+	Contact      []byte
+	PhoneCall    []byte
 }
 
-// eventDecoder decodes one delivery: the envelope first, then the
-// resources the event type asks for, collecting lenient-decoding problems.
+// eventDecoder decodes one delivery: the envelope first, in one pass over
+// the body that also checks its syntax, then the resources the event type
+// asks for, collecting lenient-decoding problems.
 type eventDecoder struct {
 	env  eventEnvelope
 	ev   Event
 	errs []error
 }
 
+// decode reads the envelope of body, which it copies into ev.Raw. It
+// fails only, with an error wrapping ErrInvalidEvent, when body is not
+// one syntactically valid JSON object.
 func (d *eventDecoder) decode(body []byte) error {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return fmt.Errorf("%w: it does not start with '{'", ErrInvalidEvent)
-	}
 	raw := make(json.RawMessage, len(body))
 	copy(raw, body)
-	if err := json.Unmarshal(raw, &d.env); err != nil {
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) {
-			return fmt.Errorf("%w: %v", ErrInvalidEvent, err)
-		}
-		// A field of the wrong JSON type: encoding/json has decoded
-		// everything else and reports the first such field.
-		d.errs = append(d.errs, fmt.Errorf("textus: event field %q: JSON %s where a %s was expected", te.Field, te.Value, te.Type))
+	return d.decodeOwned(raw)
+}
+
+// decodeOwned is decode for a body the decoder may keep as ev.Raw.
+func (d *eventDecoder) decodeOwned(raw []byte) error {
+	d.ev = Event{Raw: raw}
+	if err := scanTopObject(raw, d.member); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidEvent, err)
 	}
 	env := &d.env
-	d.ev = Event{
-		Type:      env.Type,
-		ID:        env.ID,
-		RawAction: env.Action,
-		Raw:       raw,
-	}
 	if strings.TrimSpace(d.ev.RawAction) == "" && len(env.Actions) > 0 && env.Actions[0] == '"' {
 		if s, ok := eventString(env.Actions); ok {
 			d.ev.RawAction = s
@@ -356,6 +343,163 @@ func (d *eventDecoder) decode(body []byte) error {
 	return nil
 }
 
+// The top-level members the envelope reads.
+const (
+	memberOther = iota
+	memberType
+	memberID
+	memberAction
+	memberActions
+	memberTimestamp
+	memberWebHook
+	memberConversation
+	memberMessage
+	memberOptOut
+	memberContact
+	memberPhoneCall
+)
+
+// member records one top-level member of the delivery.
+func (d *eventDecoder) member(key, value []byte) {
+	switch envelopeMember(key) {
+	case memberType:
+		d.stringMember("@type", value, &d.ev.Type)
+	case memberID:
+		d.stringMember("id", value, &d.ev.ID)
+	case memberAction:
+		d.stringMember("action", value, &d.ev.RawAction)
+	case memberActions:
+		d.env.Actions = value
+	case memberTimestamp:
+		d.env.Timestamp = value
+	case memberWebHook:
+		d.env.WebHook = value
+	case memberConversation:
+		d.env.Conversation = value
+	case memberMessage:
+		d.env.Message = value
+	case memberOptOut:
+		d.env.OptOut = value
+	case memberContact:
+		d.env.Contact = value
+	case memberPhoneCall:
+		d.env.PhoneCall = value
+	}
+}
+
+// envelopeMember says which member a raw JSON key names, matching as
+// json.Unmarshal matches struct fields: the exact name first, then the
+// name folded for case.
+func envelopeMember(rawKey []byte) int {
+	var name []byte
+	if simpleJSONString(rawKey) {
+		name = rawKey
+	} else {
+		var s string
+		if json.Unmarshal(quoteRaw(rawKey), &s) != nil {
+			return memberOther
+		}
+		name = []byte(s)
+	}
+	switch string(name) {
+	case "@type":
+		return memberType
+	case "id":
+		return memberID
+	case "action":
+		return memberAction
+	case "actions":
+		return memberActions
+	case "timestamp":
+		return memberTimestamp
+	case "webHook":
+		return memberWebHook
+	case "conversation":
+		return memberConversation
+	case "message":
+		return memberMessage
+	case "optOut":
+		return memberOptOut
+	case "contact":
+		return memberContact
+	case "phoneCall":
+		return memberPhoneCall
+	}
+	var buf [32]byte
+	switch string(appendFoldedJSONName(buf[:0], name)) {
+	case "@TYPE":
+		return memberType
+	case "ID":
+		return memberID
+	case "ACTION":
+		return memberAction
+	case "ACTIONS":
+		return memberActions
+	case "TIMESTAMP":
+		return memberTimestamp
+	case "WEBHOOK":
+		return memberWebHook
+	case "CONVERSATION":
+		return memberConversation
+	case "MESSAGE":
+		return memberMessage
+	case "OPTOUT":
+		return memberOptOut
+	case "CONTACT":
+		return memberContact
+	case "PHONECALL":
+		return memberPhoneCall
+	}
+	return memberOther
+}
+
+// stringMember decodes a string member into *dst as json.Unmarshal would
+// into a string field: null leaves *dst alone, and another JSON type
+// leaves it alone and is reported.
+func (d *eventDecoder) stringMember(field string, value []byte, dst *string) {
+	switch value[0] {
+	case '"':
+		inner := value[1 : len(value)-1]
+		if !simpleJSONString(inner) {
+			var s string
+			if err := json.Unmarshal(value, &s); err != nil {
+				d.errs = append(d.errs, fmt.Errorf("textus: event field %q: %w", field, err))
+				return
+			}
+			*dst = s
+			return
+		}
+		*dst = internEnvelopeString(inner)
+	case 'n':
+	default:
+		d.errs = append(d.errs, fmt.Errorf("textus: event field %q: JSON %s where a string was expected", field, jsonKind(value)))
+	}
+}
+
+// internEnvelopeString returns the string of b, without allocating for
+// the values most deliveries share: their @type and their action.
+func internEnvelopeString(b []byte) string {
+	switch string(b) {
+	case "WebhookDelivery":
+		return "WebhookDelivery"
+	case "OptOutWebhookDelivery":
+		return "OptOutWebhookDelivery"
+	}
+	if k := eventIndex[string(b)]; k != nil {
+		return string(k.action)
+	}
+	return string(b)
+}
+
+// typed builds the typed event of the delivery's action, or an *Event for
+// an action the SDK does not know.
+func (d *eventDecoder) typed() any {
+	if k := eventIndex[string(d.ev.Action)]; k != nil {
+		return k.decode(d)
+	}
+	return decodeAs[Event](d)
+}
+
 // finish returns the envelope with the collected decoding problems.
 func (d *eventDecoder) finish() Event {
 	ev := d.ev
@@ -363,13 +507,15 @@ func (d *eventDecoder) finish() Event {
 	return ev
 }
 
-func (d *eventDecoder) fillMessage(e *MessageEvent) {
+func (e *Event) fill(d *eventDecoder) { *e = d.finish() }
+
+func (e *MessageEvent) fill(d *eventDecoder) {
 	e.Conversation = d.conversation()
 	e.Message = decodeResource(d, "message", d.env.Message, func(iri string) *Message { return &Message{ID: iri} })
 	e.Event = d.finish()
 }
 
-func (d *eventDecoder) fillOptOut(e *OptOutEvent) {
+func (e *OptOutEvent) fill(d *eventDecoder) {
 	e.OptOut = decodeResource(d, "optOut", d.env.OptOut, func(iri string) *OptOut {
 		return &OptOut{ID: iri, PhoneNumber: firstPhone(iriPhone(iri))}
 	})
@@ -378,13 +524,14 @@ func (d *eventDecoder) fillOptOut(e *OptOutEvent) {
 	e.Event = d.finish()
 }
 
-func (d *eventDecoder) fillContact(e *ContactEvent) {
+func (e *ContactEvent) fill(d *eventDecoder) {
 	e.Contact = d.contact()
 	e.Event = d.finish()
 }
 
-func (d *eventDecoder) fillPhoneCall(e *PhoneCallEvent) {
+func (e *PhoneCallEvent) fill(d *eventDecoder) {
 	e.Conversation = d.conversation()
+	e.PhoneCall = nil
 	if v := d.env.PhoneCall; len(v) > 0 && !isJSONNull(v) {
 		e.PhoneCall = append(json.RawMessage(nil), v...)
 	}
@@ -405,7 +552,7 @@ func (d *eventDecoder) contact() *Contact {
 func decodeResource[T any, P interface {
 	*T
 	json.Unmarshaler
-}](d *eventDecoder, field string, v eventRaw, fromIRI func(string) P) P {
+}](d *eventDecoder, field string, v []byte, fromIRI func(string) P) P {
 	if len(v) == 0 || isJSONNull(v) {
 		return nil
 	}
@@ -429,11 +576,17 @@ func decodeResource[T any, P interface {
 
 // timestamp reads an RFC 3339 timestamp; anything else present is zero and
 // reported.
-func (d *eventDecoder) timestamp(v eventRaw) time.Time {
+func (d *eventDecoder) timestamp(v []byte) time.Time {
 	if len(v) == 0 || isJSONNull(v) {
 		return time.Time{}
 	}
 	if v[0] == '"' {
+		// The common case, read from the bytes without a string: strict
+		// RFC 3339 as time.Parse reads it.
+		var t time.Time
+		if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 && t.UnmarshalText(inner) == nil {
+			return t
+		}
 		if s, ok := eventString(v); ok {
 			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 				return t
@@ -448,7 +601,7 @@ func (d *eventDecoder) timestamp(v eventRaw) time.Time {
 }
 
 // link reads a relation sent as an IRI string or as an object with an id.
-func (d *eventDecoder) link(field string, v eventRaw) string {
+func (d *eventDecoder) link(field string, v []byte) string {
 	if len(v) == 0 || isJSONNull(v) {
 		return ""
 	}
@@ -498,7 +651,7 @@ func jsonKind(v []byte) string {
 	case '"':
 		return "string"
 	case 't', 'f':
-		return "boolean"
+		return "bool"
 	case 'n':
 		return "null"
 	}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/textus-go/textus"
 )
@@ -94,96 +97,410 @@ func benchHandler(b *testing.B) (*Handler, *atomic.Int64) {
 	return h, &calls
 }
 
-// BenchmarkHandler is the full path of one delivery: read, verify,
-// parse, de-duplicate (a new id each time) and dispatch to a no-op
-// callback.
-func BenchmarkHandler(b *testing.B) {
-	bodies, sigs := corpus(b.N)
-	h, calls := benchHandler(b)
-	r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	body := &benchReqBody{}
-	w := &benchWriter{h: make(http.Header)}
-	b.SetBytes(int64(len(bodies[0])))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		body.Reset(bodies[i])
-		r.Body = body
-		r.ContentLength = int64(len(bodies[i]))
-		r.Header["X-Textus-Signature"] = sigs[i]
-		w.status = 0
-		h.ServeHTTP(w, r)
-		if w.status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
-		}
-	}
-	b.StopTimer()
-	if calls.Load() != int64(b.N) {
-		b.Fatalf("callback ran %d times for %d deliveries", calls.Load(), b.N)
+// cpuMeter measures the CPU time the process spends during a benchmark,
+// garbage collection included. On a machine shared with other work it
+// varies much less than the elapsed time, so it is reported too, as
+// cpu-ns/op.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuMeter {
+	t, ok := processCPUTime()
+	return cpuMeter{start: t, ok: ok}
+}
+
+func (m cpuMeter) report(b *testing.B) {
+	if t, ok := processCPUTime(); ok && m.ok && b.N > 0 {
+		b.ReportMetric(float64(t-m.start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
-// BenchmarkBaseline is what any receiver must do at least: an HMAC-SHA256
-// of the body and a json.Unmarshal into the same MessageEvent.
-func BenchmarkBaseline(b *testing.B) {
-	bodies, _ := corpus(b.N)
-	key := []byte(testSecret)
-	b.SetBytes(int64(len(bodies[0])))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		mac := hmac.New(sha256.New, key)
-		mac.Write(bodies[i])
-		sum := mac.Sum(nil)
-		var ev textus.MessageEvent
-		if err := json.Unmarshal(bodies[i], &ev); err != nil {
-			b.Fatal(err)
-		}
-		if len(sum) != sha256.Size || ev.Message == nil {
-			b.Fatal("bad baseline")
-		}
-	}
+// The floor: the same work as the handler's, written as plain code with the
+// standard library only. It reads the body, hex-decodes the signature,
+// verifies the HMAC-SHA256 with crypto/hmac, decodes the delivery with
+// encoding/json into plain structs holding the fields that
+// textus.MessageEvent exposes for the envelope, the conversation and the
+// message, calls a no-op callback and answers 200.
+
+type floorLink struct {
+	ID string `json:"id"`
 }
 
-// BenchmarkHandlerParallel serves deliveries from all Ps at once and
-// reports the throughput in deliveries per second.
-func BenchmarkHandlerParallel(b *testing.B) {
-	bodies, sigs := corpus(b.N)
-	h, calls := benchHandler(b)
-	var next atomic.Int64
-	b.SetBytes(int64(len(bodies[0])))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+type floorConversation struct {
+	LDType                      string    `json:"@type"`
+	ID                          string    `json:"id"`
+	Slug                        string    `json:"slug"`
+	CurrentState                string    `json:"currentState"`
+	Account                     floorLink `json:"account"`
+	PhoneNumber                 string    `json:"phoneNumber"`
+	FormattedPhoneNumber        string    `json:"formattedPhoneNumber"`
+	AccountPhoneNumber          string    `json:"accountPhoneNumber"`
+	FormattedAccountPhoneNumber string    `json:"formattedAccountPhoneNumber"`
+	Unanswered                  bool      `json:"unanswered"`
+	Unsubscribed                bool      `json:"unsubscribed"`
+	Blocked                     bool      `json:"blocked"`
+	AssignedContact             floorLink `json:"assignedContact"`
+	LatestPreviewableItem       string    `json:"latestPreviewableItem"`
+}
+
+type floorMessage struct {
+	LDType                   string   `json:"@type"`
+	ID                       string   `json:"id"`
+	Body                     string   `json:"body"`
+	FormattedBody            string   `json:"formattedBody"`
+	Direction                string   `json:"direction"`
+	DeliveryState            string   `json:"deliveryState"`
+	Status                   string   `json:"status"`
+	FriendlyStateDescription string   `json:"friendlyStateDescription"`
+	Conversation             string   `json:"conversation"`
+	Sender                   string   `json:"sender"`
+	Source                   string   `json:"source"`
+	Channel                  string   `json:"channel"`
+	Flags                    []string `json:"flags"`
+	RetryAllowed             bool     `json:"retryAllowed"`
+	Attachments              struct {
+		Members []floorLink `json:"members"`
+	} `json:"attachments"`
+	CreatedAt        time.Time `json:"createdAt"`
+	DisplayTimestamp time.Time `json:"displayTimestamp"`
+	TimelinePosition string    `json:"timelinePosition"`
+	LatestEventAt    time.Time `json:"latestEventAt"`
+	ScheduledAt      time.Time `json:"scheduledAt"`
+}
+
+type floorDelivery struct {
+	Type         string             `json:"@type"`
+	ID           string             `json:"id"`
+	Action       string             `json:"action"`
+	Timestamp    time.Time          `json:"timestamp"`
+	WebHook      string             `json:"webHook"`
+	Conversation *floorConversation `json:"conversation"`
+	Message      *floorMessage      `json:"message"`
+}
+
+// floorHandler is the plain-code receiver; callback is called with every
+// verified delivery.
+func floorHandler(secret string, callback func(context.Context, *floorDelivery) error) http.HandlerFunc {
+	key := []byte(secret)
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			b.Error(err)
+			http.Error(w, "could not read request body", http.StatusBadRequest)
 			return
 		}
-		body := &benchReqBody{}
-		w := &benchWriter{h: make(http.Header)}
-		for pb.Next() {
-			k := int(next.Add(1) - 1)
-			body.Reset(bodies[k])
-			r.Body = body
-			r.ContentLength = int64(len(bodies[k]))
-			r.Header["X-Textus-Signature"] = sigs[k]
-			w.status = 0
+		sig, err := hex.DecodeString(r.Header.Get(SignatureHeader))
+		if err != nil {
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		mac := hmac.New(sha256.New, key)
+		mac.Write(body)
+		if !hmac.Equal(mac.Sum(nil), sig) {
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		var d floorDelivery
+		if err := json.Unmarshal(body, &d); err != nil {
+			http.Error(w, "body is not a JSON object", http.StatusBadRequest)
+			return
+		}
+		if err := callback(r.Context(), &d); err != nil {
+			http.Error(w, "callback failed", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// benchImpl is a receiver compared by the delivery benchmarks: it builds,
+// for one benchmark round of n deliveries, a handler with a no-op callback
+// that counts its calls.
+type benchImpl struct {
+	name string
+	new  func(b *testing.B) (http.Handler, *atomic.Int64)
+}
+
+// benchImpls are the plain code ("floor") and the SDK's Handler ("sdk",
+// with a de-duplicator large enough that nothing is evicted).
+var benchImpls = []benchImpl{
+	{"impl=floor", func(*testing.B) (http.Handler, *atomic.Int64) {
+		calls := new(atomic.Int64)
+		return floorHandler(testSecret, func(_ context.Context, d *floorDelivery) error {
+			if d.Message != nil {
+				calls.Add(1)
+			}
+			return nil
+		}), calls
+	}},
+	{"impl=sdk", func(b *testing.B) (http.Handler, *atomic.Int64) { return benchHandler(b) }},
+}
+
+// BenchmarkDelivery is the full path of one 2 KB message.received delivery
+// (a new delivery id each time), served one at a time, by the plain code
+// and by the SDK's Handler. Compare them with benchstat -col /impl.
+func BenchmarkDelivery(b *testing.B) {
+	for _, impl := range benchImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			bodies, sigs := corpus(b.N)
+			h, calls := impl.new(b)
+			r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := &benchReqBody{}
+			w := &benchWriter{h: make(http.Header)}
+			b.SetBytes(int64(len(bodies[0])))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := startCPU()
+			for i := 0; i < b.N; i++ {
+				body.Reset(bodies[i])
+				r.Body = body
+				r.ContentLength = int64(len(bodies[i]))
+				r.Header["X-Textus-Signature"] = sigs[i]
+				w.status = 0
+				h.ServeHTTP(w, r)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			b.StopTimer()
+			cpu.report(b)
+			if calls.Load() != int64(b.N) {
+				b.Fatalf("callback ran %d times for %d deliveries", calls.Load(), b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkDeliveryParallel serves the deliveries of BenchmarkDelivery
+// from all Ps at once (b.RunParallel) and reports deliveries per second.
+func BenchmarkDeliveryParallel(b *testing.B) {
+	for _, impl := range benchImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			bodies, sigs := corpus(b.N)
+			h, calls := impl.new(b)
+			var next atomic.Int64
+			b.SetBytes(int64(len(bodies[0])))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := startCPU()
+			b.RunParallel(func(pb *testing.PB) {
+				r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				body := &benchReqBody{}
+				w := &benchWriter{h: make(http.Header)}
+				for pb.Next() {
+					k := int(next.Add(1) - 1)
+					body.Reset(bodies[k])
+					r.Body = body
+					r.ContentLength = int64(len(bodies[k]))
+					r.Header["X-Textus-Signature"] = sigs[k]
+					w.status = 0
+					h.ServeHTTP(w, r)
+					if w.status != http.StatusOK {
+						b.Errorf("status %d", w.status)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			cpu.report(b)
+			if s := b.Elapsed().Seconds(); s > 0 {
+				b.ReportMetric(float64(b.N)/s, "deliveries/s")
+			}
+			if calls.Load() != int64(b.N) {
+				b.Fatalf("callback ran %d times for %d deliveries", calls.Load(), b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkTimeTo2xx is how long a delivery waits for its answer: the
+// plain-code floor, the SDK's Handler running a no-op callback in the
+// request (mode=inline), and the Handler storing the delivery in a
+// MemoryQueue (mode=queue; the callback runs later, in Run, and is not
+// timed here). The bodies are the same 2 KB deliveries. Compare with
+// benchstat -col /mode.
+func BenchmarkTimeTo2xx(b *testing.B) {
+	modes := []struct {
+		name string
+		new  func(b *testing.B) (http.Handler, func() int)
+	}{
+		{"mode=floor", func(b *testing.B) (http.Handler, func() int) {
+			h, calls := benchImpls[0].new(b)
+			return h, func() int { return int(calls.Load()) }
+		}},
+		{"mode=inline", func(b *testing.B) (http.Handler, func() int) {
+			h, calls := benchHandler(b)
+			return h, func() int { return int(calls.Load()) }
+		}},
+		{"mode=queue", func(b *testing.B) (http.Handler, func() int) {
+			q := NewMemoryQueue(b.N + 1)
+			h, err := NewHandler(testSecret, WithQueue(q), WithDeduplicator(NewMemoryDeduplicator(b.N+1, DefaultDedupTTL)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error { return nil })
+			return h, func() int {
+				n, _ := q.Len(context.Background())
+				return n
+			}
+		}},
+	}
+	for _, mode := range modes {
+		b.Run(mode.name, func(b *testing.B) {
+			bodies, sigs := corpus(b.N)
+			h, count := mode.new(b)
+			r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := &benchReqBody{}
+			w := &benchWriter{h: make(http.Header)}
+			b.SetBytes(int64(len(bodies[0])))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := startCPU()
+			for i := 0; i < b.N; i++ {
+				body.Reset(bodies[i])
+				r.Body = body
+				r.ContentLength = int64(len(bodies[i]))
+				r.Header["X-Textus-Signature"] = sigs[i]
+				w.status = 0
+				h.ServeHTTP(w, r)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			b.StopTimer()
+			cpu.report(b)
+			if n := count(); n != b.N {
+				b.Fatalf("%d deliveries handled or queued of %d", n, b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkRunJobs is the throughput of the workers: b.N deliveries are
+// queued first (not timed), then DefaultWorkers goroutines process them
+// with a no-op callback. impl=sdk is Handler.Run over a MemoryQueue
+// (lease, re-verification, decoding, de-duplication, acknowledgement);
+// impl=floor is plain code doing the same verification and decoding from
+// a channel. It reports jobs per second.
+func BenchmarkRunJobs(b *testing.B) {
+	b.Run("impl=floor", func(b *testing.B) {
+		bodies, sigs := corpus(b.N)
+		type plainJob struct {
+			body []byte
+			sig  string
+		}
+		jobs := make(chan plainJob, b.N)
+		for i := range bodies {
+			jobs <- plainJob{bodies[i], sigs[i][0]}
+		}
+		close(jobs)
+		key := []byte(testSecret)
+		var calls atomic.Int64
+		callback := func(_ context.Context, d *floorDelivery) error {
+			if d.Message != nil {
+				calls.Add(1)
+			}
+			return nil
+		}
+		b.SetBytes(int64(len(bodies[0])))
+		b.ReportAllocs()
+		b.ResetTimer()
+		cpu := startCPU()
+		var wg sync.WaitGroup
+		for w := 0; w < DefaultWorkers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					sig, err := hex.DecodeString(j.sig)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					mac := hmac.New(sha256.New, key)
+					mac.Write(j.body)
+					if !hmac.Equal(mac.Sum(nil), sig) {
+						b.Error("bad signature")
+						return
+					}
+					var d floorDelivery
+					if err := json.Unmarshal(j.body, &d); err != nil {
+						b.Error(err)
+						return
+					}
+					_ = callback(context.Background(), &d)
+				}
+			}()
+		}
+		wg.Wait()
+		b.StopTimer()
+		cpu.report(b)
+		reportJobs(b, calls.Load())
+	})
+	b.Run("impl=sdk", func(b *testing.B) {
+		bodies, sigs := corpus(b.N)
+		q := NewMemoryQueue(b.N + 1)
+		h, err := NewHandler(testSecret, WithQueue(q), WithDeduplicator(NewMemoryDeduplicator(b.N+1, DefaultDedupTTL)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var calls atomic.Int64
+		done := make(chan struct{})
+		h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error {
+			if calls.Add(1) == int64(b.N) {
+				close(done)
+			}
+			return nil
+		})
+		for i := range bodies {
+			r, err := http.NewRequest(http.MethodPost, "http://example.com/hooks/textus", bytes.NewReader(bodies[i]))
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.Header["X-Textus-Signature"] = sigs[i]
+			w := &benchWriter{h: make(http.Header)}
 			h.ServeHTTP(w, r)
 			if w.status != http.StatusOK {
-				b.Errorf("status %d", w.status)
-				return
+				b.Fatalf("status %d", w.status)
 			}
 		}
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan error, 1)
+		b.SetBytes(int64(len(bodies[0])))
+		b.ReportAllocs()
+		b.ResetTimer()
+		cpu := startCPU()
+		go func() { stopped <- h.Run(ctx) }()
+		<-done
+		b.StopTimer()
+		cpu.report(b)
+		cancel()
+		if err := <-stopped; err != nil {
+			b.Fatal(err)
+		}
+		reportJobs(b, calls.Load())
+		if n, _ := q.Len(context.Background()); n != 0 {
+			b.Fatalf("%d jobs left", n)
+		}
 	})
-	b.StopTimer()
-	if s := b.Elapsed().Seconds(); s > 0 {
-		b.ReportMetric(float64(b.N)/s, "deliveries/s")
+}
+
+func reportJobs(b *testing.B, calls int64) {
+	if calls != int64(b.N) {
+		b.Fatalf("callback ran %d times for %d jobs", calls, b.N)
 	}
-	if calls.Load() != int64(b.N) {
-		b.Fatalf("callback ran %d times for %d deliveries", calls.Load(), b.N)
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "jobs/s")
 	}
 }

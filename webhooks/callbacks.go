@@ -10,77 +10,120 @@ import (
 	"github.com/textus-go/textus"
 )
 
-// callbacks is an immutable table of registered callbacks; registration
-// replaces the whole table, so serving reads it with one atomic load.
-type callbacks struct {
-	messageReceived    func(context.Context, *textus.MessageEvent) error
-	messageDelivered   func(context.Context, *textus.MessageEvent) error
-	messageFailed      func(context.Context, *textus.MessageEvent) error
-	messageUnknown     func(context.Context, *textus.MessageEvent) error
-	phoneCallCompleted func(context.Context, *textus.PhoneCallEvent) error
-	contactOptedOut    func(context.Context, *textus.OptOutEvent) error
-	contactOptedIn     func(context.Context, *textus.OptOutEvent) error
-	contactCreated     func(context.Context, *textus.ContactEvent) error
-	unknownEvent       func(context.Context, *textus.Event) error
+// callback is a registered callback: it runs the user's function with a
+// decoded event of the type that function takes.
+type callback interface {
+	call(ctx context.Context, ev any) error
 }
 
+// typedCallback adapts a callback taking one event type to the table.
+type typedCallback[E any] func(context.Context, E) error
+
+func (f typedCallback[E]) call(ctx context.Context, ev any) error {
+	e, ok := ev.(E)
+	if !ok {
+		var want E
+		return fmt.Errorf("webhooks: a callback for %T was given a %T", want, ev)
+	}
+	return f(ctx, e)
+}
+
+// callbacks is the dispatch table: the callback of each known action
+// (textus.EventType.Known) and the fallback for the others. It is
+// immutable; registration replaces the whole table, so serving reads it
+// with one atomic load.
+type callbacks struct {
+	byAction map[textus.EventType]callback
+	unknown  callback
+}
+
+// lookup returns the callback for a delivery's action, or nil when none
+// is registered.
+func (c *callbacks) lookup(action textus.EventType) callback {
+	if c == nil {
+		return nil
+	}
+	if cb, ok := c.byAction[action]; ok {
+		return cb
+	}
+	if action.Known() {
+		return nil
+	}
+	return c.unknown
+}
+
+// update replaces the table with a copy changed by f.
 func (h *Handler) update(f func(*callbacks)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var c callbacks
+	c := callbacks{byAction: make(map[textus.EventType]callback)}
 	if cur := h.cbs.Load(); cur != nil {
-		c = *cur
+		for a, cb := range cur.byAction {
+			c.byAction[a] = cb
+		}
+		c.unknown = cur.unknown
 	}
 	f(&c)
 	h.cbs.Store(&c)
+}
+
+// on registers fn as the callback of action; a nil fn removes it.
+func on[E any](h *Handler, action textus.EventType, fn func(context.Context, E) error) {
+	h.update(func(c *callbacks) {
+		if fn == nil {
+			delete(c.byAction, action)
+			return
+		}
+		c.byAction[action] = typedCallback[E](fn)
+	})
 }
 
 // OnMessageReceived sets the callback for message.received: an inbound
 // message from a contact arrived. A nil fn removes the callback. The same
 // applies to every On method.
 func (h *Handler) OnMessageReceived(fn func(context.Context, *textus.MessageEvent) error) {
-	h.update(func(c *callbacks) { c.messageReceived = fn })
+	on(h, textus.EventMessageReceived, fn)
 }
 
 // OnMessageDelivered sets the callback for message.delivered: an outbound
 // message was delivered.
 func (h *Handler) OnMessageDelivered(fn func(context.Context, *textus.MessageEvent) error) {
-	h.update(func(c *callbacks) { c.messageDelivered = fn })
+	on(h, textus.EventMessageDelivered, fn)
 }
 
 // OnMessageFailed sets the callback for message.failed: an outbound message
 // could not be delivered.
 func (h *Handler) OnMessageFailed(fn func(context.Context, *textus.MessageEvent) error) {
-	h.update(func(c *callbacks) { c.messageFailed = fn })
+	on(h, textus.EventMessageFailed, fn)
 }
 
 // OnMessageUnknown sets the callback for message.unknown: an outbound
 // message failed for an unknown reason.
 func (h *Handler) OnMessageUnknown(fn func(context.Context, *textus.MessageEvent) error) {
-	h.update(func(c *callbacks) { c.messageUnknown = fn })
+	on(h, textus.EventMessageUnknown, fn)
 }
 
 // OnPhoneCallCompleted sets the callback for phone_call.completed.
 func (h *Handler) OnPhoneCallCompleted(fn func(context.Context, *textus.PhoneCallEvent) error) {
-	h.update(func(c *callbacks) { c.phoneCallCompleted = fn })
+	on(h, textus.EventPhoneCallCompleted, fn)
 }
 
 // OnContactOptedOut sets the callback for contact.opted_out (also sent as
 // contact.opted-out): a contact opted out of text messages. Mirror it with
 // Client.OptOuts.Create; e.PhoneNumber() is the number.
 func (h *Handler) OnContactOptedOut(fn func(context.Context, *textus.OptOutEvent) error) {
-	h.update(func(c *callbacks) { c.contactOptedOut = fn })
+	on(h, textus.EventContactOptedOut, fn)
 }
 
 // OnContactOptedIn sets the callback for contact.opted_in (also sent as
 // contact.opted-in): a contact opted back in.
 func (h *Handler) OnContactOptedIn(fn func(context.Context, *textus.OptOutEvent) error) {
-	h.update(func(c *callbacks) { c.contactOptedIn = fn })
+	on(h, textus.EventContactOptedIn, fn)
 }
 
 // OnContactCreated sets the callback for contact.created.
 func (h *Handler) OnContactCreated(fn func(context.Context, *textus.ContactEvent) error) {
-	h.update(func(c *callbacks) { c.contactCreated = fn })
+	on(h, textus.EventContactCreated, fn)
 }
 
 // OnUnknownEvent sets the fallback for deliveries whose action the SDK does
@@ -88,7 +131,12 @@ func (h *Handler) OnContactCreated(fn func(context.Context, *textus.ContactEvent
 // field holds the whole delivery. Known actions without a callback do not
 // reach it. Without a fallback such deliveries are answered 200 OK.
 func (h *Handler) OnUnknownEvent(fn func(context.Context, *textus.Event) error) {
-	h.update(func(c *callbacks) { c.unknownEvent = fn })
+	h.update(func(c *callbacks) {
+		c.unknown = nil
+		if fn != nil {
+			c.unknown = typedCallback[*textus.Event](fn)
+		}
+	})
 }
 
 // Listener receives every kind of delivery through one value. Embed
@@ -158,74 +206,39 @@ func (NopListener) ContactCreated(context.Context, *textus.ContactEvent) error {
 // UnknownEvent returns nil.
 func (NopListener) UnknownEvent(context.Context, *textus.Event) error { return nil }
 
+// listenerMethods is the Listener method of each known action.
+var listenerMethods = map[textus.EventType]func(Listener) callback{
+	textus.EventMessageReceived:    func(l Listener) callback { return typedCallback[*textus.MessageEvent](l.MessageReceived) },
+	textus.EventMessageDelivered:   func(l Listener) callback { return typedCallback[*textus.MessageEvent](l.MessageDelivered) },
+	textus.EventMessageFailed:      func(l Listener) callback { return typedCallback[*textus.MessageEvent](l.MessageFailed) },
+	textus.EventMessageUnknown:     func(l Listener) callback { return typedCallback[*textus.MessageEvent](l.MessageUnknown) },
+	textus.EventPhoneCallCompleted: func(l Listener) callback { return typedCallback[*textus.PhoneCallEvent](l.PhoneCallCompleted) },
+	textus.EventContactOptedOut:    func(l Listener) callback { return typedCallback[*textus.OptOutEvent](l.ContactOptedOut) },
+	textus.EventContactOptedIn:     func(l Listener) callback { return typedCallback[*textus.OptOutEvent](l.ContactOptedIn) },
+	textus.EventContactCreated:     func(l Listener) callback { return typedCallback[*textus.ContactEvent](l.ContactCreated) },
+}
+
 // Listen registers every method of l as the callback of its event,
 // replacing the callbacks registered before. Since every event then has a
 // callback, every delivery is de-duplicated and acknowledged only after l
 // returns. Listen(nil) removes all callbacks.
 func (h *Handler) Listen(l Listener) {
 	h.update(func(c *callbacks) {
+		clear(c.byAction)
+		c.unknown = nil
 		if l == nil {
-			*c = callbacks{}
 			return
 		}
-		*c = callbacks{
-			messageReceived:    l.MessageReceived,
-			messageDelivered:   l.MessageDelivered,
-			messageFailed:      l.MessageFailed,
-			messageUnknown:     l.MessageUnknown,
-			phoneCallCompleted: l.PhoneCallCompleted,
-			contactOptedOut:    l.ContactOptedOut,
-			contactOptedIn:     l.ContactOptedIn,
-			contactCreated:     l.ContactCreated,
-			unknownEvent:       l.UnknownEvent,
+		for action, method := range listenerMethods {
+			c.byAction[action] = method(l)
 		}
+		c.unknown = typedCallback[*textus.Event](l.UnknownEvent)
 	})
 }
 
-func (c *callbacks) message(a textus.EventType) func(context.Context, *textus.MessageEvent) error {
-	switch a {
-	case textus.EventMessageReceived:
-		return c.messageReceived
-	case textus.EventMessageDelivered:
-		return c.messageDelivered
-	case textus.EventMessageFailed:
-		return c.messageFailed
-	case textus.EventMessageUnknown:
-		return c.messageUnknown
-	}
-	return nil
-}
-
-func (c *callbacks) optOut(a textus.EventType) func(context.Context, *textus.OptOutEvent) error {
-	switch a {
-	case textus.EventContactOptedOut:
-		return c.contactOptedOut
-	case textus.EventContactOptedIn:
-		return c.contactOptedIn
-	}
-	return nil
-}
-
-// has reports whether a callback is registered for ev.
-func (c *callbacks) has(ev any) bool {
-	switch e := ev.(type) {
-	case *textus.MessageEvent:
-		return c.message(e.Action) != nil
-	case *textus.OptOutEvent:
-		return c.optOut(e.Action) != nil
-	case *textus.ContactEvent:
-		return c.contactCreated != nil
-	case *textus.PhoneCallEvent:
-		return c.phoneCallCompleted != nil
-	case *textus.Event:
-		return c.unknownEvent != nil
-	}
-	return false
-}
-
-// call runs the callback for ev, turning a panic into an error. abort
-// reports a panic with http.ErrAbortHandler, which the caller re-raises.
-func (c *callbacks) call(ctx context.Context, ev any) (abort bool, err error) {
+// call runs cb with ev, turning a panic into an error. abort reports a
+// panic with http.ErrAbortHandler, which a request's caller re-raises.
+func call(ctx context.Context, cb callback, ev any) (abort bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -237,29 +250,7 @@ func (c *callbacks) call(ctx context.Context, ev any) (abort bool, err error) {
 			err = &panicError{value: p, stack: buf}
 		}
 	}()
-	switch e := ev.(type) {
-	case *textus.MessageEvent:
-		if fn := c.message(e.Action); fn != nil {
-			return false, fn(ctx, e)
-		}
-	case *textus.OptOutEvent:
-		if fn := c.optOut(e.Action); fn != nil {
-			return false, fn(ctx, e)
-		}
-	case *textus.ContactEvent:
-		if c.contactCreated != nil {
-			return false, c.contactCreated(ctx, e)
-		}
-	case *textus.PhoneCallEvent:
-		if c.phoneCallCompleted != nil {
-			return false, c.phoneCallCompleted(ctx, e)
-		}
-	case *textus.Event:
-		if c.unknownEvent != nil {
-			return false, c.unknownEvent(ctx, e)
-		}
-	}
-	return false, nil
+	return false, cb.call(ctx, ev)
 }
 
 // panicError is a callback panic turned into an error.

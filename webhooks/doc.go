@@ -63,7 +63,48 @@
 //
 // Answer fast: TextUs's timeout is not documented, and deliveries that keep
 // failing may mark the integration unhealthy. Do slow work asynchronously
-// and return from the callback once the event is safely recorded.
+// (the queue mode below does it for you) and return from the callback once
+// the event is safely recorded.
+//
+// # Queue mode
+//
+// With WithQueue, the handler stores each verified delivery in a Queue and
+// answers 200 as soon as it is stored; Handler.Run runs the callbacks in
+// the background, as many at once as WithWorkers, each under a lease
+// (WithLease), retrying failures with exponential backoff and jitter
+// (WithBackoff) up to WithAttempts, then moving the job to the dead
+// letters with its raw body, attempt count and last error:
+//
+//	q := webhooks.NewMemoryQueue(10000) // or a Queue on a shared store
+//	h, err := webhooks.NewHandler(secret, webhooks.WithQueue(q))
+//	h.OnMessageReceived(syncToATS) // may take seconds: TextUs is not kept waiting
+//	go func() { errc <- h.Run(ctx) }()
+//	mux.Handle("POST /hooks/textus", h)
+//
+// The status codes change: 200 once the delivery is stored (or was
+// already queued or processed), 503 with Retry-After when the queue is full
+// or failing, so that nothing is acknowledged that is not stored. 409 and
+// 500 are not used. Delivery ids are still de-duplicated: a callback that
+// succeeded is not run again for a redelivery. Jobs run in parallel unless
+// WithOrderKey groups them (WithOrderKey(ConversationKey) runs each
+// conversation's deliveries one at a time, in order). When Run's context
+// ends, it stops receiving and waits for the callbacks in progress.
+//
+// The queue is at-least-once: a worker that crashes mid-callback leaves
+// its job to be handed out again after the lease. Make callbacks
+// idempotent per delivery id (textus.Event.ID), for example an upsert
+// keyed on it, and processing is effectively once. MemoryQueue lives in
+// the process; a crash loses what it holds. A Queue on a shared store
+// (Redis Streams, say) survives restarts and lets replicas share the work;
+// package queuetest checks an implementation against the contract.
+//
+// # Instrumentation
+//
+// WithObserver installs an Observer, told when each delivery starts and how
+// it was answered and, with a queue, when each job attempt starts and how
+// it ended, with a context to carry spans and the delivery's trace context
+// stored in the job. It is the hook for tracing and metrics (OpenTelemetry,
+// Prometheus); it is never given a body, a phone number or a secret.
 //
 // # Duplicates and replicas
 //

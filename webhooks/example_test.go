@@ -2,11 +2,15 @@ package webhooks_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/textus-go/textus"
 	"github.com/textus-go/textus/webhooks"
@@ -136,4 +140,105 @@ func ExampleHandler_Listen() {
 	// Output:
 	// mirror opt-out of +13035551234
 	// 200
+}
+
+// Queue deliveries: the handler answers as soon as a delivery is stored,
+// and Run processes it in the background. The callback is idempotent per
+// delivery id (an upsert keyed on e.ID), so even a job that runs again
+// after a crash leaves one record: processing is effectively once. A
+// redelivery of a queued or processed delivery is acknowledged and not run
+// again.
+func ExampleWithQueue() {
+	secret := "textus-HOTh4kXxHIbYst0xutpkdw"
+	h, err := webhooks.NewHandler(secret, webhooks.WithQueue(webhooks.NewMemoryQueue(1000)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var mu sync.Mutex
+	inbox := map[string]string{} // delivery id -> message text
+	processed := make(chan struct{}, 10)
+	h.OnMessageReceived(func(ctx context.Context, e *textus.MessageEvent) error {
+		mu.Lock()
+		inbox[e.ID] = e.Message.Body // an upsert keyed on the delivery id
+		mu.Unlock()
+		processed <- struct{}{}
+		return nil
+	})
+
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- h.Run(ctx) }()
+
+	for i := 0; i < 2; i++ { // the delivery, then TextUs sending it again
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, webhooks.NewSignedRequest("/hooks/textus", secret, []byte(inbound)))
+		fmt.Println(rec.Code)
+	}
+	<-processed
+	stop()
+	fmt.Println("Run:", <-stopped)
+	mu.Lock()
+	fmt.Println(len(inbox), inbox["/integrations/h13Jc5/deliveries/xyz"])
+	mu.Unlock()
+
+	// Output:
+	// 200
+	// 200
+	// Run: <nil>
+	// 1 Yes, 3pm works
+}
+
+// A job that keeps failing ends in the dead letters with its raw body;
+// once the cause is fixed, redrive it.
+func ExampleQueue_deadLetters() {
+	secret := "textus-HOTh4kXxHIbYst0xutpkdw"
+	q := webhooks.NewMemoryQueue(1000)
+	dead := make(chan webhooks.DeadLetter, 1)
+	h, err := webhooks.NewHandler(secret, webhooks.WithQueue(q),
+		webhooks.WithAttempts(2), webhooks.WithBackoff(time.Millisecond, time.Millisecond),
+		webhooks.WithDeadLetterFunc(func(ctx context.Context, d webhooks.DeadLetter) { dead <- d }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var crmDown atomic.Bool
+	crmDown.Store(true)
+	processed := make(chan string, 1)
+	h.OnMessageReceived(func(ctx context.Context, e *textus.MessageEvent) error {
+		if crmDown.Load() {
+			return errors.New("crm: 503 service unavailable")
+		}
+		processed <- e.Message.Body
+		return nil
+	})
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- h.Run(ctx) }()
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, webhooks.NewSignedRequest("/hooks/textus", secret, []byte(inbound)))
+	fmt.Println(rec.Code)
+
+	d := <-dead
+	fmt.Printf("dead letter %s after %d attempts: %s\n", d.Job.ID, d.Job.Attempt, d.Job.LastError)
+
+	// Later, with the CRM back: list the dead letters and redrive them.
+	crmDown.Store(false)
+	letters, err := q.DeadLetters(ctx, "", 100)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range letters {
+		if err := q.Redrive(ctx, l.Ref); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println("processed:", <-processed)
+	stop()
+	fmt.Println("Run:", <-stopped)
+
+	// Output:
+	// 200
+	// dead letter /integrations/h13Jc5/deliveries/xyz after 2 attempts: crm: 503 service unavailable
+	// processed: Yes, 3pm works
+	// Run: <nil>
 }

@@ -120,3 +120,39 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQueueHandler posts arbitrary signed bodies to a handler in queue
+// mode: it must never panic, must answer only 2xx or 4xx while the queue
+// has room, and what it queues must be the body exactly as posted.
+func FuzzQueueHandler(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add([]byte(s))
+	}
+	q := NewMemoryQueue(1 << 20)
+	h, err := NewHandler(testSecret, WithMaxBodyBytes(64<<10), WithQueue(q))
+	if err != nil {
+		f.Fatal(err)
+	}
+	h.Listen(NopListener{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before, _ := q.Len(context.Background())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, NewSignedRequest("/hooks/textus", testSecret, body))
+		if rec.Code >= 500 || rec.Code < 200 || (rec.Code >= 300 && rec.Code < 400) {
+			t.Fatalf("status %d for a signed body", rec.Code)
+		}
+		after, _ := q.Len(context.Background())
+		if after == before+1 {
+			ls, err := q.Receive(context.Background(), "fuzz", 1, time.Minute)
+			if err != nil || len(ls) != 1 {
+				t.Fatalf("queued job not received: %v", err)
+			}
+			if string(ls[0].Job.Body) != string(body) {
+				t.Fatal("the queued body differs from the posted one")
+			}
+			if err := q.Ack(context.Background(), ls[0].Receipt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -725,3 +725,50 @@ func TestZeroHandlerRefuses(t *testing.T) {
 	assert.GreaterOrEqual(t, rec.Code, 400, "a Handler not made by NewHandler accepts nothing")
 	assert.Less(t, rec.Code, 500)
 }
+
+// The read buffers are recycled: what a callback keeps (e.Raw) and what a
+// middleware reads back from r.Body after ServeHTTP must not change when
+// later deliveries reuse a buffer.
+func TestHandlerRecycledBuffersAreNotShared(t *testing.T) {
+	h := newTestHandler(t)
+	var raws [][]byte
+	h.OnMessageReceived(func(_ context.Context, e *textus.MessageEvent) error {
+		raws = append(raws, e.Raw)
+		return nil
+	})
+	var bodies [][]byte
+	var restored []io.Reader
+	for i := 0; i < 50; i++ {
+		body := messageBody(fmt.Sprintf("recycled-%02d", i))
+		if i%10 == 9 {
+			body[0] = 'x' // signed, the same size, refused as not JSON
+		}
+		r := NewSignedRequest("/", testSecret, body)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		bodies = append(bodies, body)
+		restored = append(restored, r.Body)
+	}
+	require.Len(t, raws, 45)
+	k := 0
+	for i, body := range bodies {
+		got, err := io.ReadAll(restored[i])
+		require.NoError(t, err)
+		assert.Equal(t, string(body), string(got), "restored body %d", i)
+		if i%10 != 9 {
+			assert.Equal(t, string(body), string(raws[k]), "Raw of delivery %d", i)
+			k++
+		}
+	}
+}
+
+// A body longer than its announced length is still held to the cap.
+func TestHandlerCapHoldsWhenContentLengthIsWrong(t *testing.T) {
+	h := newTestHandler(t, WithMaxBodyBytes(100))
+	h.OnMessageReceived(func(context.Context, *textus.MessageEvent) error { return nil })
+	r := NewSignedRequest("/", testSecret, messageBody("long"))
+	r.ContentLength = 50
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+}

@@ -1,8 +1,16 @@
 // Command webhook-server receives TextUs webhooks inside an existing net/http
 // application: the webhooks.Handler is mounted next to the application's own
 // routes (/healthz, /api/activity), the signing secrets come from the
-// environment, and SIGINT or SIGTERM shut the server down gracefully, letting
-// deliveries in progress finish.
+// environment, and SIGINT or SIGTERM shut the server down gracefully.
+//
+// The handler runs in queue mode: it verifies each delivery, stores it in a
+// queue and answers 200 at once, and a worker (Handler.Run) runs the
+// callbacks in the background, retrying failures and keeping the deliveries
+// of one conversation in order. A slow callback never keeps TextUs waiting.
+// On shutdown the server stops taking deliveries first, then the worker
+// finishes the ones already accepted. The queue here is a MemoryQueue: a
+// crash loses the deliveries it holds; use a Queue on a shared store (such
+// as Redis) to survive one.
 //
 // Serving, for a real deployment behind HTTPS:
 //
@@ -47,6 +55,7 @@ import (
 const (
 	webhookPath     = "/webhooks/textus"
 	shutdownTimeout = 10 * time.Second
+	queueCapacity   = 10000
 )
 
 func main() {
@@ -63,7 +72,7 @@ func run(ctx context.Context, stdout io.Writer, env func(string) string) error {
 	logger := newLogger(stdout, true)
 	addr := exampleenv.ListenAddr(env)
 	app := newApp(logger)
-	h, err := newWebhookHandler(logger, app, secret, env("TEXTUS_WEBHOOK_SECRET_PREVIOUS"))
+	hooks, err := newWebhooks(logger, app, secret, env("TEXTUS_WEBHOOK_SECRET_PREVIOUS"))
 	if err != nil {
 		return err
 	}
@@ -72,7 +81,7 @@ func run(ctx context.Context, stdout io.Writer, env func(string) string) error {
 		return err
 	}
 	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "webhooks", webhookPath)
-	return serve(ctx, ln, newMux(app, h), logger)
+	return serve(ctx, ln, newMux(app, hooks.handler), hooks, logger)
 }
 
 // newLogger logs text lines to w; the demo leaves the time out so that its
@@ -102,10 +111,11 @@ func newMux(app *app, hooks http.Handler) *http.ServeMux {
 	return mux
 }
 
-// serve serves mux on ln until ctx is done, then shuts down gracefully:
-// it stops accepting connections and waits (up to shutdownTimeout) for the
-// requests in progress, such as a delivery whose callback is running.
-func serve(ctx context.Context, ln net.Listener, mux http.Handler, logger *slog.Logger) error {
+// serve serves mux on ln, and runs the webhook worker, until ctx is done.
+// Then it shuts down gracefully: it stops accepting connections and waits
+// (up to shutdownTimeout) for the requests in progress, then for the worker
+// to process the deliveries already accepted, and stops the worker.
+func serve(ctx context.Context, ln net.Listener, mux http.Handler, hooks *webhookEndpoint, logger *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -115,31 +125,84 @@ func serve(ctx context.Context, ln net.Listener, mux http.Handler, logger *slog.
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The worker has its own context: it must outlive the server, to finish
+	// the deliveries the server accepted.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	worked := make(chan error, 1)
+	go func() { worked <- hooks.handler.Run(workCtx) }()
 
 	select {
 	case err := <-errc:
-		return err // the server failed before it was asked to stop
+		stopWork()
+		return errors.Join(err, <-worked) // the server failed before it was asked to stop
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		stopWork()
+		<-worked
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		stopWork()
+		<-worked
 		return err
+	}
+	left, err := hooks.drain(sctx)
+	stopWork()
+	if werr := <-worked; werr != nil {
+		return werr
+	}
+	if err != nil {
+		logger.Warn("deliveries left unprocessed", "count", left, "error", err)
+		return nil
 	}
 	logger.Info("shut down cleanly")
 	return nil
 }
 
-// newWebhookHandler builds the webhook endpoint. It accepts deliveries
-// signed with the current secret or, during a rotation, the previous one.
-func newWebhookHandler(logger *slog.Logger, app *app, current, previous string) (*webhooks.Handler, error) {
+// webhookEndpoint is the webhook handler and the queue it fills.
+type webhookEndpoint struct {
+	handler *webhooks.Handler
+	queue   *webhooks.MemoryQueue
+}
+
+// drain waits until the queue holds no job (every accepted delivery is
+// processed or dead-lettered) or ctx ends, and returns how many are left.
+func (e *webhookEndpoint) drain(ctx context.Context) (int, error) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := e.queue.Len(ctx)
+		if err != nil || n == 0 {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return n, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// newWebhooks builds the webhook endpoint. It accepts deliveries signed
+// with the current secret or, during a rotation, the previous one, and
+// queues them; the callbacks run in the worker, those of one conversation
+// one at a time and in order.
+func newWebhooks(logger *slog.Logger, app *app, current, previous string) (*webhookEndpoint, error) {
+	q := webhooks.NewMemoryQueue(queueCapacity)
 	h, err := webhooks.NewHandler(current,
 		webhooks.WithSecrets(previous), // empty when not rotating: ignored
 		webhooks.WithLogger(logger),
+		webhooks.WithQueue(q),
+		webhooks.WithOrderKey(webhooks.ConversationKey),
+		webhooks.WithDeadLetterFunc(func(_ context.Context, d webhooks.DeadLetter) {
+			// Alert here; fix the cause, then Redrive from q.DeadLetters.
+			logger.Error("webhook delivery dead-lettered", "delivery", d.Job.ID, "attempts", d.Job.Attempt)
+		}),
 	)
 	if err != nil {
 		return nil, err
@@ -179,7 +242,7 @@ func newWebhookHandler(logger *slog.Logger, app *app, current, previous string) 
 		app.record(textus.EventType(e.RawAction), "", "")
 		return nil
 	})
-	return h, nil
+	return &webhookEndpoint{handler: h, queue: q}, nil
 }
 
 func phoneOf(c *textus.Conversation) string {
@@ -213,8 +276,8 @@ type activity struct {
 
 func newApp(logger *slog.Logger) *app { return &app{logger: logger} }
 
-// record keeps an event. Callbacks should be this quick: TextUs's delivery
-// timeout is not documented, so slow work belongs in a queue.
+// record keeps an event. It runs in the worker, so it could as well call a
+// slow API: TextUs has had its answer already.
 func (a *app) record(event textus.EventType, phone, text string) {
 	a.mu.Lock()
 	a.activity = append(a.activity, activity{Event: event, Phone: phone, Text: text})
@@ -263,7 +326,7 @@ func demo(ctx context.Context, logger *slog.Logger) error {
 	// In production the secret comes from TEXTUS_WEBHOOK_SECRET; here it
 	// is the one the new subscription returned.
 	app := newApp(logger)
-	h, err := newWebhookHandler(logger, app, hook.Secret, "")
+	hooks, err := newWebhooks(logger, app, hook.Secret, "")
 	if err != nil {
 		ln.Close()
 		return err
@@ -271,14 +334,18 @@ func demo(ctx context.Context, logger *slog.Logger) error {
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	served := make(chan error, 1)
-	go func() { served <- serve(serveCtx, ln, newMux(app, h), logger) }()
+	go func() { served <- serve(serveCtx, ln, newMux(app, hooks.handler), hooks, logger) }()
 	logger.Info("demo: subscribed", "url", hook.URL, "events", len(hook.Events))
 
 	if err := triggerEvents(ctx, fake, c); err != nil {
 		stopServing()
 		return errors.Join(err, <-served)
 	}
-	if err := fake.WaitIdle(ctx); err != nil {
+	if err := fake.WaitIdle(ctx); err != nil { // every delivery answered
+		stopServing()
+		return errors.Join(err, <-served)
+	}
+	if _, err := hooks.drain(ctx); err != nil { // and processed
 		stopServing()
 		return errors.Join(err, <-served)
 	}

@@ -56,6 +56,7 @@ type testServer struct {
 	base   string
 	app    *app
 	hooks  *webhooks.Handler
+	queue  *webhooks.MemoryQueue
 	client *http.Client
 	log    *exampletest.SyncBuffer
 	stop   func() error
@@ -66,13 +67,13 @@ func startServer(t *testing.T) *testServer {
 	out := &exampletest.SyncBuffer{}
 	logger := newLogger(out, false)
 	a := newApp(logger)
-	h, err := newWebhookHandler(logger, a, currentSecret, previousSecret)
+	hooks, err := newWebhooks(logger, a, currentSecret, previousSecret)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, newMux(a, h), logger) }()
+	go func() { done <- serve(ctx, ln, newMux(a, hooks.handler), hooks, logger) }()
 	tr := &http.Transport{}
 	var once sync.Once
 	var result error
@@ -86,7 +87,7 @@ func startServer(t *testing.T) *testServer {
 	}
 	t.Cleanup(func() { _ = stop() })
 	return &testServer{
-		base: "http://" + ln.Addr().String(), app: a, hooks: h,
+		base: "http://" + ln.Addr().String(), app: a, hooks: hooks.handler, queue: hooks.queue,
 		client: &http.Client{Transport: tr, Timeout: 10 * time.Second}, log: out, stop: stop,
 	}
 }
@@ -102,6 +103,15 @@ func (s *testServer) post(t *testing.T, secret string, body []byte) int {
 		req.ContentLength = int64(len(body))
 	}
 	return s.do(t, req)
+}
+
+// processed waits until the worker has processed every accepted delivery.
+func (s *testServer) processed(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		n, err := s.queue.Len(context.Background())
+		return err == nil && n == 0
+	}, 10*time.Second, 2*time.Millisecond)
 }
 
 func (s *testServer) get(t *testing.T, path string) (int, string) {
@@ -131,8 +141,10 @@ func TestServeAcceptsCurrentAndPreviousSecret(t *testing.T) {
 	assert.Equal(t, http.StatusOK, s.post(t, previousSecret, delivery("d2", "message.received", "signed with the previous secret")))
 	assert.Equal(t, http.StatusUnauthorized, s.post(t, "", delivery("d3", "message.received", "unsigned")))
 	assert.Equal(t, http.StatusUnauthorized, s.post(t, "textus-someone-else", delivery("d4", "message.received", "wrong secret")))
-	// A retry of a delivery already handled is acknowledged, not recorded again.
+	// A retry of a delivery already queued or handled is acknowledged, not
+	// recorded again.
 	assert.Equal(t, http.StatusOK, s.post(t, currentSecret, delivery("d1", "message.received", "signed with the current secret")))
+	s.processed(t)
 
 	code, body := s.get(t, "/healthz")
 	assert.Equal(t, http.StatusOK, code)
@@ -154,40 +166,30 @@ func TestServeAcceptsCurrentAndPreviousSecret(t *testing.T) {
 	assert.Contains(t, s.log.String(), "shut down cleanly")
 }
 
-// A delivery whose callback is running when the server is told to stop is
-// finished and answered before serve returns.
-func TestShutdownFinishesDeliveryInProgress(t *testing.T) {
+// A delivery is answered before its callback runs; when the server is told
+// to stop, it stops taking deliveries first, then the worker finishes the
+// ones already accepted before serve returns.
+func TestShutdownFinishesAcceptedDeliveries(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s := startServer(t)
 	entered, release := make(chan struct{}), make(chan struct{})
-	s.hooks.OnMessageReceived(func(context.Context, *textus.MessageEvent) error {
-		close(entered)
-		<-release
+	var once sync.Once
+	s.hooks.OnMessageReceived(func(_ context.Context, e *textus.MessageEvent) error {
+		once.Do(func() { close(entered) })
+		<-release // a slow call to another system
+		s.app.record(e.Action, "", e.Message.Body)
 		return nil
 	})
 
-	status := make(chan int, 1)
-	go func() {
-		req, err := http.NewRequest(http.MethodPost, s.base+webhookPath, nil)
-		if err != nil {
-			status <- -1
-			return
-		}
-		webhooks.SignRequest(req, currentSecret, delivery("slow", "message.received", "slow"))
-		resp, err := s.client.Do(req)
-		if err != nil {
-			status <- -1
-			return
-		}
-		resp.Body.Close()
-		status <- resp.StatusCode
-	}()
+	assert.Equal(t, http.StatusOK, s.post(t, currentSecret, delivery("slow", "message.received", "slow")),
+		"answered while the callback has not run")
+	assert.Equal(t, http.StatusOK, s.post(t, currentSecret, delivery("queued", "message.received", "queued")))
 	<-entered
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
 	// Shutdown closes the listener first: once new connections are refused,
-	// the server is stopping while the delivery is still in its callback.
+	// the server is stopping while the first delivery is in its callback.
 	addr := strings.TrimPrefix(s.base, "http://")
 	require.Eventually(t, func() bool {
 		conn, err := net.Dial("tcp", addr)
@@ -198,8 +200,12 @@ func TestShutdownFinishesDeliveryInProgress(t *testing.T) {
 		return false
 	}, 10*time.Second, 5*time.Millisecond)
 	close(release)
-	assert.Equal(t, http.StatusOK, <-status, "the delivery in progress is answered")
 	require.NoError(t, <-stopped)
+	assert.Equal(t, []activity{
+		{Event: textus.EventMessageReceived, Text: "slow"},
+		{Event: textus.EventMessageReceived, Text: "queued"},
+	}, s.app.snapshot(), "both accepted deliveries were processed, in order")
+	assert.Contains(t, s.log.String(), "shut down cleanly")
 }
 
 func TestRunDemo(t *testing.T) {

@@ -329,7 +329,7 @@ func (d *eventDecoder) decode(body []byte) error {
 func (d *eventDecoder) decodeOwned(raw []byte) error {
 	d.ev = Event{Raw: raw}
 	if err := scanTopObject(raw, d.member); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidEvent, err)
+		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
 	}
 	env := &d.env
 	if strings.TrimSpace(d.ev.RawAction) == "" && len(env.Actions) > 0 && env.Actions[0] == '"' {
@@ -551,7 +551,7 @@ func (d *eventDecoder) contact() *Contact {
 // type refuses, leaves it nil and records the problem.
 func decodeResource[T any, P interface {
 	*T
-	json.Unmarshaler
+	wireResource
 }](d *eventDecoder, field string, v []byte, fromIRI func(string) P) P {
 	if len(v) == 0 || isJSONNull(v) {
 		return nil
@@ -563,8 +563,10 @@ func decodeResource[T any, P interface {
 		}
 		return nil
 	case '{':
+		// v is part of the delivery's own copy (ev.Raw): the resource
+		// decodes it in one pass and keeps it as its Raw without a copy.
 		p := P(new(T))
-		if err := p.UnmarshalJSON(v); err != nil {
+		if err := p.decodeBytes(v); err != nil {
 			d.errs = append(d.errs, fmt.Errorf("textus: event field %q: %w", field, err))
 			return nil
 		}

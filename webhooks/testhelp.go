@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -18,7 +19,7 @@ func NewSignedRequest(target, secret string, body []byte) *http.Request {
 	if strings.HasPrefix(url, "/") {
 		url = "http://example.com" + url
 	}
-	r, err := http.NewRequest(http.MethodPost, url, nil)
+	r, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, nil)
 	if err != nil {
 		panic("webhooks: NewSignedRequest: invalid target: " + err.Error())
 	}

@@ -707,8 +707,8 @@ func TestQueueGracefulShutdownAndRestart(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- first.stop(t) }()
 	select {
-	case <-stopped:
-		t.Fatal("Run returned while a callback was in progress")
+	case err := <-stopped:
+		t.Fatalf("Run returned (%v) while a callback was in progress", err)
 	case <-time.After(50 * time.Millisecond):
 	}
 	close(release)

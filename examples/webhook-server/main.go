@@ -143,13 +143,11 @@ func serve(ctx context.Context, ln net.Listener, mux http.Handler, hooks *webhoo
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		stopWork()
-		<-worked
-		return fmt.Errorf("shutting down: %w", err)
+		return errors.Join(fmt.Errorf("shutting down: %w", err), <-worked)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		stopWork()
-		<-worked
-		return err
+		return errors.Join(err, <-worked)
 	}
 	left, err := hooks.drain(sctx)
 	stopWork()

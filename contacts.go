@@ -68,8 +68,8 @@ type wireContact struct {
 	LastName      string         `json:"lastName"`
 	Phones        *wirePhones    `json:"phones"`
 	Data          map[string]any `json:"data"`
-	Conversations string         `json:"conversations"`
-	CreatedAt     string         `json:"createdAt"`
+	Conversations wireLink       `json:"conversations"`
+	CreatedAt     lenientTime    `json:"createdAt"`
 }
 
 // wirePhones is the documented shape of a contact's phone collection.
@@ -100,8 +100,8 @@ func (w *wireContact) fill(c *Contact, raw []byte) {
 		FirstName:     w.FirstName,
 		LastName:      w.LastName,
 		Data:          w.Data,
-		Conversations: w.Conversations,
-		CreatedAt:     parseTimeString(w.CreatedAt),
+		Conversations: string(w.Conversations),
+		CreatedAt:     w.CreatedAt.Time,
 		Raw:           raw,
 	}
 	if w.Phones == nil {

@@ -74,7 +74,7 @@ type wireConversation struct {
 	ID                          string            `json:"id"`
 	Slug                        string            `json:"slug"`
 	CurrentState                ConversationState `json:"currentState"`
-	Account                     string            `json:"account"`
+	Account                     wireLink          `json:"account"`
 	PhoneNumber                 string            `json:"phoneNumber"`
 	FormattedPhoneNumber        string            `json:"formattedPhoneNumber"`
 	AccountPhoneNumber          string            `json:"accountPhoneNumber"`
@@ -82,7 +82,7 @@ type wireConversation struct {
 	Unanswered                  bool              `json:"unanswered"`
 	Unsubscribed                bool              `json:"unsubscribed"`
 	Blocked                     bool              `json:"blocked"`
-	AssignedContact             string            `json:"assignedContact"`
+	AssignedContact             wireLink          `json:"assignedContact"`
 	Latest                      json.RawMessage   `json:"latestPreviewableItem"`
 }
 
@@ -92,7 +92,7 @@ func (w *wireConversation) fill(c *Conversation, raw []byte) {
 		ID:                          w.ID,
 		Slug:                        w.Slug,
 		CurrentState:                w.CurrentState,
-		Account:                     w.Account,
+		Account:                     string(w.Account),
 		PhoneNumber:                 w.PhoneNumber,
 		FormattedPhoneNumber:        w.FormattedPhoneNumber,
 		AccountPhoneNumber:          w.AccountPhoneNumber,
@@ -100,7 +100,7 @@ func (w *wireConversation) fill(c *Conversation, raw []byte) {
 		Unanswered:                  w.Unanswered,
 		Unsubscribed:                w.Unsubscribed,
 		Blocked:                     w.Blocked,
-		AssignedContact:             w.AssignedContact,
+		AssignedContact:             string(w.AssignedContact),
 		LatestMessage:               latestMessage(w.Latest),
 		Raw:                         raw,
 	}

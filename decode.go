@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // One-pass decoding.
@@ -108,7 +109,11 @@ func memberBytes(body []byte, start, end int64) []byte {
 	return raw
 }
 
-func isNull(b []byte) bool { return string(bytes.TrimSpace(b)) == "null" }
+func isNull(b []byte) bool { return string(trimJSONSpace(b)) == "null" }
+
+// trimJSONSpace trims what JSON counts as white space (not, for instance, a
+// form feed, which makes the value invalid).
+func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
 
 // unmarshalResource decodes a whole response body into v: in one pass when v
 // is a wireResource (v then keeps body as its Raw), else with
@@ -278,6 +283,50 @@ func decodeMembers[T any](dec *json.Decoder, body []byte, keep func(*T) bool) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+// wireLink is a relation in a wire struct: a link string, an object with
+// an id (or @id), or null, read as its IRI. Like jsonld.Link, whose
+// reading it mirrors, it never fails: any other value is no IRI. It lets a
+// resource whose relations are embedded objects decode in one pass.
+type wireLink string
+
+func (l *wireLink) UnmarshalJSON(b []byte) error {
+	*l = ""
+	switch b[0] {
+	case '"':
+		// Without escapes and in valid UTF-8, the string is its bytes
+		// (encoding/json would replace invalid bytes with U+FFFD).
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			*l = wireLink(inner)
+			return nil
+		}
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			*l = wireLink(s)
+		}
+	case '{':
+		var ref wireRef
+		_ = json.Unmarshal(b, &ref) // a mistyped id is no IRI, as in jsonld.Link
+		*l = wireLink(ref.iri())
+	}
+	return nil
+}
+
+// wireRef is an embedded object of which only the IRI is kept.
+type wireRef struct {
+	ID  string `json:"id"`
+	AID string `json:"@id"`
+}
+
+func (r *wireRef) iri() string {
+	if r == nil {
+		return ""
+	}
+	if r.ID != "" {
+		return r.ID
+	}
+	return r.AID
 }
 
 // skipJSON skips a value of any type.

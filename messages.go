@@ -113,41 +113,24 @@ type wireMessage struct {
 	DeliveryState            DeliveryState `json:"deliveryState"`
 	Status                   string        `json:"status"`
 	FriendlyStateDescription string        `json:"friendlyStateDescription"`
-	Conversation             string        `json:"conversation"`
-	Sender                   string        `json:"sender"`
+	Conversation             wireLink      `json:"conversation"`
+	Sender                   wireLink      `json:"sender"`
 	Source                   string        `json:"source"`
 	Channel                  string        `json:"channel"`
 	Flags                    []string      `json:"flags"`
 	RetryAllowed             bool          `json:"retryAllowed"`
 	Attachments              *wireLinks    `json:"attachments"`
-	CreatedAt                string        `json:"createdAt"`
-	DisplayTimestamp         string        `json:"displayTimestamp"`
+	CreatedAt                lenientTime   `json:"createdAt"`
+	DisplayTimestamp         lenientTime   `json:"displayTimestamp"`
 	TimelinePosition         string        `json:"timelinePosition"`
-	LatestEventAt            string        `json:"latestEventAt"`
-	ScheduledAt              string        `json:"scheduledAt"`
+	LatestEventAt            lenientTime   `json:"latestEventAt"`
+	ScheduledAt              lenientTime   `json:"scheduledAt"`
 }
 
-// wireLinks is a collection of embedded objects of which only the IRIs are
-// kept.
+// wireLinks is a collection of relations of which only the IRIs are kept.
 type wireLinks struct {
-	Members  []wireRef `json:"members"`
-	HMembers []wireRef `json:"hydra:member"`
-}
-
-// wireRef is an embedded object of which only the IRI is kept.
-type wireRef struct {
-	ID  string `json:"id"`
-	AID string `json:"@id"`
-}
-
-func (r *wireRef) iri() string {
-	if r == nil {
-		return ""
-	}
-	if r.ID != "" {
-		return r.ID
-	}
-	return r.AID
+	Members  []wireLink `json:"members"`
+	HMembers []wireLink `json:"hydra:member"`
 }
 
 func (w *wireMessage) fill(m *Message, raw []byte) {
@@ -160,17 +143,17 @@ func (w *wireMessage) fill(m *Message, raw []byte) {
 		DeliveryState:            w.DeliveryState,
 		Status:                   w.Status,
 		FriendlyStateDescription: w.FriendlyStateDescription,
-		Conversation:             w.Conversation,
-		Sender:                   w.Sender,
+		Conversation:             string(w.Conversation),
+		Sender:                   string(w.Sender),
 		Source:                   w.Source,
 		Channel:                  w.Channel,
 		Flags:                    w.Flags,
 		RetryAllowed:             w.RetryAllowed,
-		CreatedAt:                parseTimeString(w.CreatedAt),
-		DisplayTimestamp:         parseTimeString(w.DisplayTimestamp),
+		CreatedAt:                w.CreatedAt.Time,
+		DisplayTimestamp:         w.DisplayTimestamp.Time,
 		TimelinePosition:         w.TimelinePosition,
-		LatestEventAt:            parseTimeString(w.LatestEventAt),
-		ScheduledAt:              parseTimeString(w.ScheduledAt),
+		LatestEventAt:            w.LatestEventAt.Time,
+		ScheduledAt:              w.ScheduledAt.Time,
 		Raw:                      raw,
 	}
 	if a := w.Attachments; a != nil {
@@ -178,8 +161,8 @@ func (w *wireMessage) fill(m *Message, raw []byte) {
 		if members == nil {
 			members = a.HMembers
 		}
-		for i := range members {
-			m.AttachmentIDs = append(m.AttachmentIDs, members[i].iri())
+		for _, l := range members {
+			m.AttachmentIDs = append(m.AttachmentIDs, string(l))
 		}
 	}
 }

@@ -24,6 +24,14 @@ func parseTime(b []byte) time.Time {
 	if len(b) < 2 || b[0] != '"' {
 		return time.Time{}
 	}
+	// The common case, read from the bytes without making a string: an
+	// RFC 3339 timestamp without escapes.
+	if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 {
+		var t time.Time
+		if t.UnmarshalText(inner) == nil {
+			return t
+		}
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return time.Time{}
@@ -73,7 +81,7 @@ func rawScalar(b json.RawMessage) string {
 // null leaves v as it is, as encoding/json does, and any other value that
 // is not a JSON object is an error.
 func decodeObject(b []byte, v any) error {
-	b = bytes.TrimSpace(b)
+	b = trimJSONSpace(b)
 	if bytes.Equal(b, []byte("null")) {
 		return nil
 	}

@@ -58,16 +58,16 @@ func (o *OptOut) decodeNext(dec *json.Decoder, body []byte, start int64) (bool, 
 // wireOptOut is the documented shape of an opt-out (see the one-pass
 // decoding in decode.go).
 type wireOptOut struct {
-	LDType               string   `json:"@type"`
-	ID                   string   `json:"id"`
-	PhoneNumber          string   `json:"phoneNumber"`
-	FormattedPhoneNumber string   `json:"formattedPhoneNumber"`
-	CreatedAt            string   `json:"createdAt"`
-	CreatedVia           string   `json:"createdVia"`
-	Kind                 string   `json:"type"`
-	User                 *wireRef `json:"user"`
-	Account              string   `json:"account"`
-	OriginatingAccount   *wireRef `json:"originatingAccount"`
+	LDType               string      `json:"@type"`
+	ID                   string      `json:"id"`
+	PhoneNumber          string      `json:"phoneNumber"`
+	FormattedPhoneNumber string      `json:"formattedPhoneNumber"`
+	CreatedAt            lenientTime `json:"createdAt"`
+	CreatedVia           string      `json:"createdVia"`
+	Kind                 string      `json:"type"`
+	User                 wireLink    `json:"user"`
+	Account              wireLink    `json:"account"`
+	OriginatingAccount   wireLink    `json:"originatingAccount"`
 }
 
 func (w *wireOptOut) fill(o *OptOut, raw []byte) {
@@ -76,15 +76,15 @@ func (w *wireOptOut) fill(o *OptOut, raw []byte) {
 		ID:                   w.ID,
 		PhoneNumber:          w.PhoneNumber,
 		FormattedPhoneNumber: w.FormattedPhoneNumber,
-		CreatedAt:            parseTimeString(w.CreatedAt),
+		CreatedAt:            w.CreatedAt.Time,
 		CreatedVia:           w.CreatedVia,
 		Kind:                 w.Kind,
-		User:                 w.User.iri(),
-		Account:              w.OriginatingAccount.iri(),
+		User:                 string(w.User),
+		Account:              string(w.OriginatingAccount),
 		Raw:                  raw,
 	}
 	if o.Account == "" {
-		o.Account = w.Account
+		o.Account = string(w.Account)
 	}
 	if o.PhoneNumber == "" {
 		o.PhoneNumber = optOutPhone(o.ID, o.FormattedPhoneNumber)

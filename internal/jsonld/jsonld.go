@@ -80,10 +80,15 @@ type View struct {
 	Previous string `json:"previous"`
 }
 
-// Collection is a hydra:Collection page. It accepts the compact keys
-// (members, totalItems, view) and the prefixed ones (hydra:member, ...).
-// A relation that arrives as a bare JSON array of members, or as a link
-// string, decodes too (the string becomes ID and Members stays empty).
+// Collection is a hydra:Collection embedded in a resource (a contact's
+// phones, a message's attachments). It accepts the compact keys (members,
+// totalItems, view) and the prefixed ones (hydra:member, ...). A relation
+// that arrives as a bare JSON array of members, or as a link string,
+// decodes too (the string becomes ID and Members stays empty). Like the
+// resources that embed it, it is lenient: a member or key of the wrong JSON
+// type is left zero and the rest is kept (a member that is not an object
+// becomes a zero member), and any other value (a number, a boolean) is an
+// empty collection; only invalid JSON is an error.
 type Collection[T any] struct {
 	Type       string
 	ID         string
@@ -102,7 +107,7 @@ func (c *Collection[T]) UnmarshalJSON(b []byte) error {
 	case b[0] == '"':
 		return json.Unmarshal(b, &c.ID)
 	case b[0] == '[':
-		if err := json.Unmarshal(b, &c.Members); err != nil {
+		if err := json.Unmarshal(b, &c.Members); err != nil && !isTypeError(err) {
 			return err
 		}
 		c.TotalItems = len(c.Members)
@@ -118,7 +123,7 @@ func (c *Collection[T]) UnmarshalJSON(b []byte) error {
 		View        *View  `json:"view"`
 		HView       *View  `json:"hydra:view"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := json.Unmarshal(b, &w); err != nil && !isTypeError(err) {
 		return err
 	}
 	c.Type, c.ID = w.Type, w.ID
@@ -139,6 +144,13 @@ func (c *Collection[T]) UnmarshalJSON(b []byte) error {
 		c.View = w.HView
 	}
 	return nil
+}
+
+// isTypeError reports a value of the wrong JSON type: encoding/json has then
+// decoded everything else.
+func isTypeError(err error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te)
 }
 
 // Next returns the next-page link of the collection, or "" on the last page.

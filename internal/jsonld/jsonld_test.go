@@ -197,13 +197,33 @@ func TestCollectionOfLinks(t *testing.T) {
 	assert.Empty(t, c.Members[2].IRI)
 }
 
-func TestCollectionInvalid(t *testing.T) {
-	for _, in := range []string{`42`, `true`, `{"members":"x"}`, `{"members":[1]}`, `{"totalItems":"many"}`, `[1,2]`} {
-		t.Run(in, func(t *testing.T) {
+// A collection keeps what fits: mistyped parts are left zero, never fail
+// it (nor the resource that embeds it).
+func TestCollectionKeepsWhatFits(t *testing.T) {
+	cases := []struct {
+		in      string
+		id      string
+		members []member
+		total   int
+	}{
+		{in: `42`}, {in: `true`},
+		{in: `{"members":"x","id":"/c"}`, id: "/c"},
+		{in: `{"members":[1,{"id":"a"}]}`, members: []member{{}, {ID: "a"}}, total: 2},
+		{in: `{"totalItems":"many","members":[{"id":"a"}]}`, members: []member{{ID: "a"}}, total: 0}, // a mistyped total is left zero
+		{in: `{"@type":[],"id":"/c","members":[{"id":"a"}]}`, id: "/c", members: []member{{ID: "a"}}, total: 1},
+		{in: `[1,{"id":"a"}]`, members: []member{{}, {ID: "a"}}, total: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
 			var c Collection[member]
-			assert.Error(t, json.Unmarshal([]byte(in), &c))
+			require.NoError(t, json.Unmarshal([]byte(tc.in), &c))
+			assert.Equal(t, tc.id, c.ID)
+			assert.Equal(t, tc.members, c.Members)
+			assert.Equal(t, tc.total, c.TotalItems)
 		})
 	}
+	var c Collection[member]
+	assert.Error(t, c.UnmarshalJSON([]byte(`{"members":[`)), "invalid JSON is still an error")
 }
 
 func TestNextOnNilView(t *testing.T) {

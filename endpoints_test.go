@@ -29,6 +29,18 @@ func endpointTable(t *testing.T) map[string]*endpoint {
 		"epMessagesSchedule": epMessagesSchedule, "epMessagesGet": epMessagesGet,
 		"epOptOutsList": epOptOutsList, "epOptOutsGet": epOptOutsGet, "epOptOutsCreate": epOptOutsCreate,
 		"epWebhooksList": epWebhooksList, "epWebhooksCreate": epWebhooksCreate, "epWebhooksUpdate": epWebhooksUpdate,
+		"epAccountsDescendants": epAccountsDescendants, "epAccountsTree": epAccountsTree,
+		"epAccountsUpdateSettings": epAccountsUpdateSettings,
+		"epUsersList":              epUsersList, "epUsersGet": epUsersGet, "epUsersUpdate": epUsersUpdate,
+		"epSavedRepliesCreate": epSavedRepliesCreate, "epSavedRepliesUpdate": epSavedRepliesUpdate,
+		"epContactsNotes": epContactsNotes, "epContactsCreateNote": epContactsCreateNote,
+		"epContactsCustomData":  epContactsCustomData,
+		"epConversationsUnread": epConversationsUnread, "epConversationsAssign": epConversationsAssign,
+		"epConversationsClose": epConversationsClose, "epConversationsReopen": epConversationsReopen,
+		"epConversationsStar": epConversationsStar, "epConversationsUnstar": epConversationsUnstar,
+		"epConversationFilters": epConversationFilters, "epBatchReopen": epBatchReopen,
+		"epBatchClose": epBatchClose, "epBatchUnassign": epBatchUnassign,
+		"epCampaignsCreate": epCampaignsCreate,
 	}
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")

@@ -63,6 +63,7 @@ type Server struct {
 	undeliverable map[string]bool
 	timers        map[*time.Timer]bool
 	requests      []RequestRecord
+	api           apiState // notes, users, saved replies, campaigns, the account tree
 }
 
 // maxRequestLog bounds the request log kept for Requests.
@@ -168,6 +169,7 @@ func (s *Server) resetState() {
 		s.timers = make(map[*time.Timer]bool)
 	}
 	s.requests = nil
+	s.resetAPIState()
 }
 
 // URL is the server's base URL ("http://127.0.0.1:PORT"), to pass to
@@ -406,6 +408,7 @@ func (s *Server) receiveLocked(phone, body string) *message {
 		s.emitContactCreated(c)
 	}
 	cv := s.conversationLocked(phone, true)
+	cv.closed = false // an inbound text reopens a closed conversation
 	t := now()
 	m := &message{
 		slug: s.newSlug(), conv: cv, direction: "in", body: body, state: "received",

@@ -415,8 +415,6 @@ func (s *Server) wirePhoneCall(pc *phoneCall) *wirePhoneCall {
 	}
 }
 
-func (s *Server) wireAccount() *wireAccount { return s.wireAccountOf(s.api.accounts[0]) }
-
 func (s *Server) wireAccountOf(acct *fakeAccount) *wireAccount {
 	a := acct.slug
 	family := s.descendantsLocked(acct)

@@ -115,7 +115,9 @@ type DescendantOptions struct {
 }
 
 // Descendants iterates over an account (by slug or IRI) and all its
-// descendant accounts, in one flat list. Lazy, like List.
+// descendant accounts, in one flat list, the account first. Lazy, like
+// List. An unknown account yields an error matching ErrNotFound; a bad
+// slug is refused before anything is sent.
 //
 // GET /accounts/:account/accounts{?messaging,q,legal,type}
 // (https://apidocs.next.textus.com/docs/accounts/descendants/).
@@ -190,7 +192,9 @@ type TreeOptions struct {
 
 // Tree iterates over the top of the account tree the token's user can
 // see: each account where the user has a membership (and no ancestor
-// membership), with its descendants in Children. Lazy, like List.
+// membership), with its descendants in Children. Lazy, like List. It is
+// not account-scoped; errors are those of any call (ErrUnauthorized for a
+// bad token, and so on).
 //
 // GET /accounts/tree{?role} (https://apidocs.next.textus.com/docs/accounts/tree/).
 func (s *AccountsService) Tree(ctx context.Context, opts *TreeOptions) iter.Seq2[*AccountTree, error] {

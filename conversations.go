@@ -421,7 +421,9 @@ func (f *ConversationFilter) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Filters iterates over the account's conversation filters.
+// Filters iterates over the account's conversation filters, with their
+// counts. Lazy, like List; a client without an account yields
+// ErrNoAccount before anything is sent.
 //
 // GET /:account/conversation_filters
 // (https://apidocs.next.textus.com/docs/conversation_filters/index/).

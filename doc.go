@@ -1,8 +1,9 @@
 /*
-Package textus is a client for the TextUs Next REST API: contacts,
-messages, conversations, opt-outs, accounts and webhook subscriptions.
-Its sub-packages receive webhooks (package webhooks) and fake the API for
-tests (package textustest).
+Package textus is a client for the TextUs Next REST API: contacts and
+their notes, messages, conversations, campaigns, opt-outs, accounts, users,
+saved replies and webhook subscriptions, each a service of Client
+(c.Contacts, c.Messages, ...). Its sub-packages receive webhooks (package
+webhooks) and fake the API for tests (package textustest).
 
 # Creating a client
 
@@ -74,10 +75,11 @@ through WithLogger: a done context stops; exhausted attempts stop
 (connection refused, DNS failure) is retried whatever its method; a 429 is
 retried (the server refused before acting); GET, PUT and DELETE are retried
 on 408, 500, 502, 503, 504 and transport errors; anything else stops.
-A POST, such as a send, is never re-sent after it may have reached TextUs:
-it fails with an error matching ErrOutcomeUnknown instead, because
-TextUs offers no idempotency key and a second attempt could text a
-candidate twice.
+A POST, such as a send, a campaign or a note, is never re-sent after it
+may have reached TextUs: it fails with an error matching ErrOutcomeUnknown
+instead, because TextUs offers no idempotency key and a second attempt
+could text a candidate twice. The same holds for PATCH
+(AccountsService.UpdateSettings).
 
 Waits use exponential backoff with full jitter between the WithRetryWait
 bounds and end early when the context is done. Retry-After is honoured up

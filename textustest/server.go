@@ -280,10 +280,11 @@ func statusText(code int) string {
 	return fmt.Sprint(code)
 }
 
-// Reset forgets all state (contacts, conversations, messages, opt-outs,
-// webhook subscriptions, undeliverable numbers, the request and delivery
-// logs, rate-limit windows) while keeping the configuration, token and
-// address. Deliveries already queued still run.
+// Reset forgets all state (contacts and their notes and custom data,
+// conversations, messages, campaigns, saved replies, opt-outs, webhook
+// subscriptions, account settings and changes to users, undeliverable
+// numbers, the request and delivery logs, rate-limit windows) while keeping
+// the configuration, token and address. Deliveries already queued still run.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	user := s.userSlug

@@ -414,3 +414,25 @@ func TestAccountTreeEndpoints(t *testing.T) {
 	}
 	requireError(t, a.do("PATCH", "/accounts/nope", map[string]any{"settings": map[string]any{"x": map[string]any{"value": 1}}}), http.StatusNotFound)
 }
+
+func TestResetForgetsTheNewRecords(t *testing.T) {
+	a := newAPI(t)
+	acct := "/" + a.srv.Account()
+	ct := a.createContact("Jordan Lee", "+13035551234")
+	id := ct["id"].(string)
+	require.Equal(t, http.StatusCreated, a.do("POST", id+"/notes", map[string]any{"content": "x"}).status)
+	require.NoError(t, a.srv.SetCustomData(id, map[string]any{"a": "b"}))
+	require.Equal(t, http.StatusCreated, a.do("POST", acct+"/campaigns", map[string]any{"title": "T", "message_body": "B",
+		"recipients": []any{phoneID(t, ct, 0)}}).status)
+	me := a.do("GET", "/users", nil).json(t)["members"].([]any)[0].(map[string]any)["id"].(string)
+	require.Equal(t, http.StatusCreated, a.do("POST", me+"/saved_replies", map[string]any{"saved_reply": map[string]any{"title": "t", "content": "c"}}).status)
+	require.Equal(t, http.StatusOK, a.do("PUT", me, map[string]any{"name": "Renamed"}).status)
+	require.Equal(t, http.StatusOK, a.do("PATCH", "/accounts/"+a.srv.Account(), map[string]any{"settings": map[string]any{"x": map[string]any{"value": 1}}}).status)
+
+	a.srv.Reset()
+	assert.Nil(t, a.srv.Notes(id))
+	assert.Empty(t, a.srv.Campaigns())
+	assert.Empty(t, a.srv.SavedReplies())
+	assert.Equal(t, "Test User", a.do("GET", me, nil).json(t)["name"], "the token's user keeps its id, not its changes")
+	assert.Empty(t, a.do("GET", "/accounts/"+a.srv.Account(), nil).json(t)["settings"])
+}

@@ -42,6 +42,12 @@ type Client struct {
 	OptOuts *OptOutsService
 	// Webhooks manages webhook subscriptions.
 	Webhooks *WebhooksService
+	// Campaigns creates campaigns (one text to many contact phones).
+	Campaigns *CampaignsService
+	// Users lists, reads and updates users.
+	Users *UsersService
+	// SavedReplies creates and updates saved replies.
+	SavedReplies *SavedRepliesService
 }
 
 type service struct{ client *Client }
@@ -203,6 +209,9 @@ func (c *Client) init() {
 	c.Messages = (*MessagesService)(&c.common)
 	c.OptOuts = (*OptOutsService)(&c.common)
 	c.Webhooks = (*WebhooksService)(&c.common)
+	c.Campaigns = (*CampaignsService)(&c.common)
+	c.Users = (*UsersService)(&c.common)
+	c.SavedReplies = (*SavedRepliesService)(&c.common)
 }
 
 // ForAccount returns a copy of the client bound to another account (a slug

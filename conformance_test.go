@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,18 +21,24 @@ import (
 // The conformance scenarios check the SDK against a TextUs target: the fake
 // server (package textustest) always, and the real API when configured:
 //
-//	TEXTUS_TOKEN            an API token; without it the "live" target is skipped
-//	TEXTUS_ACCOUNT          the account slug (required with TEXTUS_TOKEN)
-//	TEXTUS_BASE_URL         optional, default https://next.textus.com
-//	TEXTUS_TEST_PHONE       a phone you own: contacts and conversation lookups use it
-//	TEXTUS_CONFORMANCE_SEND set to 1 to text TEXTUS_TEST_PHONE (one SMS per run)
+//	TEXTUS_TOKEN             an API token; without it the "live" target is skipped
+//	TEXTUS_ACCOUNT           the account slug (required with TEXTUS_TOKEN)
+//	TEXTUS_BASE_URL          optional, default https://next.textus.com
+//	TEXTUS_TEST_PHONE        a phone you own: contacts and conversation lookups use it
+//	TEXTUS_CONFORMANCE_WRITE set to 1 to run the scenarios that change data
+//	TEXTUS_CONFORMANCE_SEND  set to 1 to text TEXTUS_TEST_PHONE (with WRITE=1)
 //
 //	TEXTUS_TOKEN=... TEXTUS_ACCOUNT=my_account go test -run Conformance -v .
 //
-// Against the real API the scenarios create a contact, an opt-out for the
-// fictional number +1 303-555-0173 and an inactive webhook subscription
-// pointing at example.invalid; the API can delete none of them. No SMS is
-// sent unless TEXTUS_CONFORMANCE_SEND=1.
+// Against the real API the scenarios only read (GET) unless
+// TEXTUS_CONFORMANCE_WRITE=1. With it they create a contact with a note, an
+// opt-out for the fictional number +1 303-555-0173, an inactive webhook
+// subscription pointing at example.invalid and a saved reply, set an
+// account setting and a user's name to the values they already have, and,
+// given TEXTUS_TEST_PHONE, star, close, mark and assign that number's
+// conversation and put it back as it was; the API can delete none of what
+// they create. No SMS is sent (no message, schedule or campaign) unless
+// TEXTUS_CONFORMANCE_SEND=1 as well.
 
 // conformanceEnv describes the target a scenario runs against.
 type conformanceEnv struct {
@@ -46,29 +53,69 @@ type conformanceEnv struct {
 	// Phone is a number with a conversation that may be looked up and,
 	// when Send is set, texted; scenarios that need it skip when it is "".
 	Phone string
-	Send  bool
+	// Write allows the scenarios that change data; Send those that text
+	// someone.
+	Write, Send bool
 	// NoOptOutPhone never has an opt-out; OptOutPhone may be opted out.
 	NoOptOutPhone, OptOutPhone string
 	// MinContacts is how many contacts the pagination scenario makes sure
 	// exist (0: use what the account has).
 	MinContacts int
+	// SetCustomData sets a contact's custom data, which the API has no
+	// endpoint for (nil on the live target: the scenario reads what is
+	// there).
+	SetCustomData func(contactID string, fields map[string]any) error
 }
+
+// scenarioKind says what a scenario may do to its target.
+type scenarioKind int
+
+const (
+	reads  scenarioKind = iota // GET requests only
+	writes                     // changes data (TEXTUS_CONFORMANCE_WRITE=1 on the live target)
+	texts                      // texts someone (TEXTUS_CONFORMANCE_SEND=1 as well)
+)
 
 type conformanceScenario struct {
 	name string
+	kind scenarioKind
 	run  func(t *testing.T, c *textus.Client, env conformanceEnv)
 }
 
 var conformanceScenarios = []conformanceScenario{
-	{"contact create then get", conformContactCreateGet},
-	{"contact list pagination", conformContactPagination},
-	{"conversation by phone", conformConversationByPhone},
-	{"opt-out lookup without opt-out", conformOptOutNone},
-	{"opt-out create is idempotent", conformOptOutIdempotent},
-	{"error shape 404", conformError404},
-	{"error shape 401", conformError401},
-	{"webhook subscription create update list", conformWebhooks},
-	{"send message", conformSend},
+	{"contact create then get", writes, conformContactCreateGet},
+	{"contact list pagination", reads, conformContactPagination},
+	{"conversation by phone", reads, conformConversationByPhone},
+	{"opt-out lookup without opt-out", reads, conformOptOutNone},
+	{"opt-out create is idempotent", writes, conformOptOutIdempotent},
+	{"error shape 404", reads, conformError404},
+	{"error shape 401", reads, conformError401},
+	{"webhook subscription create update list", writes, conformWebhooks},
+	{"send message", texts, conformSend},
+	{"contact notes", writes, conformNotes},
+	{"contact custom data", reads, conformCustomData},
+	{"conversation filters", reads, conformConversationFilters},
+	{"conversation actions", writes, conformConversationActions},
+	{"conversation assign contact", writes, conformAssignContact},
+	{"conversation batch actions", writes, conformBatchActions},
+	{"accounts descendants tree legal", reads, conformAccountTree},
+	{"account settings", writes, conformAccountSettings},
+	{"users list and get", reads, conformUsers},
+	{"user update", writes, conformUserUpdate},
+	{"saved reply create update", writes, conformSavedReplies},
+	{"schedule message", texts, conformSchedule},
+	{"campaign create", texts, conformCampaign},
+}
+
+// allowed skips a scenario that the target's settings do not allow.
+func (sc conformanceScenario) allowed(t *testing.T, env conformanceEnv) {
+	t.Helper()
+	switch {
+	case sc.kind >= writes && !env.Write:
+		t.Skip("read-only: set TEXTUS_CONFORMANCE_WRITE=1 to run the scenarios that change data")
+	case sc.kind == texts && !env.Send:
+		t.Skip("set TEXTUS_CONFORMANCE_SEND=1 (and TEXTUS_TEST_PHONE) to run the scenarios that text")
+	}
 }
 
 // conformanceTarget is where the scenarios run. open prepares it once (and
@@ -91,6 +138,7 @@ func TestConformance(t *testing.T) {
 			for _, sc := range conformanceScenarios {
 				t.Run(sc.name, func(t *testing.T) {
 					c, env := setup(t)
+					sc.allowed(t, env)
 					sc.run(t, c, env)
 				})
 			}
@@ -112,10 +160,12 @@ func openFakeTarget(*testing.T) func(t *testing.T) (*textus.Client, conformanceE
 			RunID:         "fake",
 			ContactPhone:  "+13035550142",
 			Phone:         "+13035550142",
+			Write:         true,
 			Send:          true,
 			NoOptOutPhone: "+13035550187",
 			OptOutPhone:   "+13035550173",
 			MinContacts:   5,
+			SetCustomData: srv.SetCustomData,
 		}
 		return srv.Client(), env
 	}
@@ -138,9 +188,13 @@ func openLiveTarget(t *testing.T) func(t *testing.T) (*textus.Client, conformanc
 		phone, err = textus.NormalizePhone(p)
 		require.NoError(t, err, "TEXTUS_TEST_PHONE")
 	}
+	write := os.Getenv("TEXTUS_CONFORMANCE_WRITE") == "1"
 	send := os.Getenv("TEXTUS_CONFORMANCE_SEND") == "1"
 	if send && phone == "" {
 		t.Fatal("TEXTUS_CONFORMANCE_SEND=1 needs TEXTUS_TEST_PHONE, the phone to text")
+	}
+	if send && !write {
+		t.Fatal("TEXTUS_CONFORMANCE_SEND=1 needs TEXTUS_CONFORMANCE_WRITE=1: texting changes data")
 	}
 	opts := []textus.Option{textus.WithAccount(account), textus.WithUserAgent("textus-go-conformance/1")}
 	if base := os.Getenv("TEXTUS_BASE_URL"); base != "" {
@@ -156,6 +210,7 @@ func openLiveTarget(t *testing.T) func(t *testing.T) (*textus.Client, conformanc
 		RunID:         newRunID(),
 		ContactPhone:  "+13035550142", // fictional (555-01xx)
 		Phone:         phone,
+		Write:         write,
 		Send:          send,
 		NoOptOutPhone: "+13035550187", // fictional, never opted out by these tests
 		OptOutPhone:   "+13035550173", // fictional
@@ -186,6 +241,7 @@ func TestConformanceLiveSettings(t *testing.T) {
 	t.Setenv("TEXTUS_ACCOUNT", srv.Account())
 	t.Setenv("TEXTUS_BASE_URL", srv.URL())
 	t.Setenv("TEXTUS_TEST_PHONE", nationalForm(phone))
+	t.Setenv("TEXTUS_CONFORMANCE_WRITE", "1")
 	t.Setenv("TEXTUS_CONFORMANCE_SEND", "1")
 
 	setup := openLiveTarget(t)
@@ -194,10 +250,52 @@ func TestConformanceLiveSettings(t *testing.T) {
 			c, env := setup(t)
 			assert.Equal(t, "live", env.Target)
 			assert.Equal(t, phone, env.Phone)
+			assert.True(t, env.Write)
+			sc.allowed(t, env)
 			sc.run(t, c, env)
 		})
 	}
-	assert.Len(t, srv.SentMessages(), 1, "one text with TEXTUS_CONFORMANCE_SEND=1")
+	var texts int
+	for _, m := range srv.SentMessages() {
+		if m.DeliveryState != textus.DeliveryScheduled {
+			texts++
+		}
+	}
+	assert.Equal(t, 2, texts, "one text and one campaign message to the test phone with TEXTUS_CONFORMANCE_SEND=1")
+}
+
+// Without TEXTUS_CONFORMANCE_WRITE=1 the live target only reads: every
+// request the scenarios send is a GET.
+func TestConformanceLiveReadOnly(t *testing.T) {
+	srv := textustest.NewServer()
+	defer srv.Close()
+	const phone = "+17205550142"
+	_, err := srv.ReceiveMessage(phone, "hello")
+	require.NoError(t, err)
+	t.Setenv("TEXTUS_TOKEN", srv.Token())
+	t.Setenv("TEXTUS_ACCOUNT", srv.Account())
+	t.Setenv("TEXTUS_BASE_URL", srv.URL())
+	t.Setenv("TEXTUS_TEST_PHONE", phone)
+	t.Setenv("TEXTUS_CONFORMANCE_WRITE", "")
+	t.Setenv("TEXTUS_CONFORMANCE_SEND", "")
+
+	setup := openLiveTarget(t)
+	ran := 0
+	for _, sc := range conformanceScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			c, env := setup(t)
+			require.False(t, env.Write)
+			sc.allowed(t, env)
+			ran++
+			sc.run(t, c, env)
+		})
+	}
+	assert.GreaterOrEqual(t, ran, 8, "the read-only scenarios ran")
+	for _, r := range srv.Requests() {
+		assert.Equal(t, "GET", r.Method, "%s %s", r.Method, r.Path)
+	}
+	assert.Empty(t, srv.SentMessages())
+	assert.Len(t, srv.Contacts(), 1)
 }
 
 func conformanceCtx(t *testing.T) context.Context {
@@ -466,4 +564,407 @@ func conformSend(t *testing.T, c *textus.Client, env conformanceEnv) {
 		assert.Equal(t, m.ID, newest.ID)
 		break
 	}
+}
+
+// eventually polls cond until it holds or a few seconds pass: batch
+// actions answer 202 and act afterwards.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not seen within 10s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func conformNotes(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	ct := createConformanceContact(t, ctx, c, env, "Notes "+env.RunID)
+	content := "conformance note " + env.RunID
+	n, err := c.Contacts.CreateNote(ctx, ct.ID, content)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(n.ID, "/contact_notes/"), "note id %q", n.ID)
+	assert.Equal(t, content, n.Content)
+	assert.Equal(t, ct.ID, n.Contact)
+	assert.True(t, strings.HasPrefix(n.User, "/users/"), "note user %q", n.User)
+	assert.False(t, n.CreatedAt.IsZero())
+
+	var found *textus.ContactNote
+	for note, err := range c.Contacts.Notes(ctx, ct.ID) {
+		require.NoError(t, err)
+		if note.ID == n.ID {
+			found = note
+		}
+	}
+	require.NotNil(t, found, "the note is listed")
+	assert.Equal(t, content, found.Content)
+}
+
+func conformCustomData(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	var id string
+	if env.SetCustomData != nil {
+		id = createConformanceContact(t, ctx, c, env, "Custom data "+env.RunID).ID
+		require.NoError(t, env.SetCustomData(id, map[string]any{"calendar-link": "https://cal.example/" + env.RunID}))
+	} else {
+		page, err := c.Contacts.ListPage(ctx, nil, "")
+		require.NoError(t, err)
+		if len(page.Items) == 0 {
+			t.Skip("the account has no contacts to read custom data from")
+		}
+		id = page.Items[0].ID
+	}
+	ct, err := c.Contacts.Get(ctx, id)
+	require.NoError(t, err)
+	if ct.CustomDataIRI != "" {
+		assert.True(t, strings.HasSuffix(ct.CustomDataIRI, "/custom_data"), "customData link %q", ct.CustomDataIRI)
+	}
+	var items []*textus.CustomDataItem
+	for item, err := range c.Contacts.CustomData(ctx, id) {
+		require.NoError(t, err)
+		items = append(items, item)
+	}
+	if env.SetCustomData != nil {
+		require.Len(t, items, 1)
+		assert.Equal(t, "calendar-link", items[0].Slug)
+		assert.Equal(t, "https://cal.example/"+env.RunID, items[0].Value)
+		require.Len(t, ct.CustomData, 1, "embedded in the contact too")
+		assert.Equal(t, "https://cal.example/"+env.RunID, ct.FormattedData["calendar-link"])
+	}
+}
+
+func conformConversationFilters(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	var slugs []string
+	for f, err := range c.Conversations.Filters(ctx) {
+		require.NoError(t, err)
+		assert.NotEmpty(t, f.Slug)
+		assert.True(t, strings.HasSuffix(f.ID, "/conversation_filters/"+f.Slug), "filter id %q", f.ID)
+		assert.GreaterOrEqual(t, f.TotalCount, f.UnreadCount)
+		slugs = append(slugs, f.Slug)
+	}
+	require.NotEmpty(t, slugs, "the account has conversation filters")
+	filter := slugs[0]
+	for _, s := range slugs {
+		if s == "all" {
+			filter = s
+		}
+	}
+	page, err := c.Conversations.ListPage(ctx, &textus.ConversationListOptions{Filter: filter}, "")
+	require.NoError(t, err)
+	for _, cv := range page.Items {
+		assert.True(t, strings.HasPrefix(cv.ID, "/conversations/"), "conversation id %q", cv.ID)
+	}
+}
+
+// testConversation returns the conversation with env.Phone, making it on
+// the fake (with a text, so that it is in the filters).
+func testConversation(t *testing.T, ctx context.Context, c *textus.Client, env conformanceEnv) *textus.Conversation {
+	t.Helper()
+	if env.Phone == "" {
+		t.Skip("set TEXTUS_TEST_PHONE to a number with a conversation")
+	}
+	if env.Target == "fake" {
+		_, err := c.Messages.Send(ctx, &textus.SendMessageParams{To: env.Phone, Body: "conformance " + env.RunID})
+		require.NoError(t, err)
+	}
+	cv, err := c.Conversations.GetByPhone(ctx, env.Phone)
+	require.NoError(t, err)
+	return cv
+}
+
+func conformConversationActions(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	cv := testConversation(t, ctx, c, env)
+	wasClosed := cv.CurrentState == textus.ConversationClosed
+	info := cv.UserInfo
+	// Put the conversation back as it was.
+	defer func() {
+		if wasClosed {
+			_, _ = c.Conversations.Close(ctx, cv.ID)
+		}
+		if info != nil && info.Starred {
+			_, _ = c.Conversations.Star(ctx, cv.ID)
+		}
+		if info != nil && !info.Read {
+			_, _ = c.Conversations.MarkUnread(ctx, cv.ID)
+		}
+	}()
+
+	steps := []struct {
+		name  string
+		do    func(context.Context, string) (*textus.Conversation, error)
+		check func(*textus.Conversation)
+	}{
+		{"star", c.Conversations.Star, func(got *textus.Conversation) {
+			if got.UserInfo != nil {
+				assert.True(t, got.UserInfo.Starred)
+			}
+		}},
+		{"unstar", c.Conversations.Unstar, func(got *textus.Conversation) {
+			if got.UserInfo != nil {
+				assert.False(t, got.UserInfo.Starred)
+			}
+		}},
+		{"close", c.Conversations.Close, func(got *textus.Conversation) {
+			assert.Equal(t, textus.ConversationClosed, got.CurrentState)
+		}},
+		{"reopen", c.Conversations.Reopen, func(got *textus.Conversation) {
+			assert.Equal(t, textus.ConversationOpen, got.CurrentState)
+		}},
+		{"unread", c.Conversations.MarkUnread, func(got *textus.Conversation) {
+			if got.UserInfo != nil {
+				assert.False(t, got.UserInfo.Read)
+			}
+		}},
+		{"read", c.Conversations.MarkRead, func(got *textus.Conversation) {
+			if got.UserInfo != nil {
+				assert.True(t, got.UserInfo.Read)
+			}
+		}},
+	}
+	for _, st := range steps {
+		got, err := st.do(ctx, cv.ID)
+		require.NoError(t, err, st.name)
+		assert.Equal(t, cv.ID, got.ID, st.name)
+		st.check(got)
+	}
+}
+
+func conformAssignContact(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	if env.Phone == "" {
+		t.Skip("set TEXTUS_TEST_PHONE to a number with a conversation")
+	}
+	var want string
+	if env.Target == "fake" {
+		// Two contacts share the number; the second one is chosen.
+		createConformanceContact(t, ctx, c, env, "First "+env.RunID)
+		want = createConformanceContact(t, ctx, c, env, "Second "+env.RunID).ID
+	} else {
+		ct, err := c.Contacts.FindByPhone(ctx, env.Phone)
+		require.NoError(t, err)
+		want = ct.ID
+	}
+	cv, err := c.Conversations.GetByPhone(ctx, env.Phone)
+	require.NoError(t, err)
+	got, err := c.Conversations.AssignContact(ctx, cv.ID, want)
+	require.NoError(t, err)
+	assert.Equal(t, want, got.AssignedContact)
+	again, err := c.Conversations.Get(ctx, cv.ID)
+	require.NoError(t, err)
+	assert.Equal(t, want, again.AssignedContact)
+}
+
+func conformBatchActions(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	cv := testConversation(t, ctx, c, env)
+	wasClosed := cv.CurrentState == textus.ConversationClosed
+	defer func() {
+		if wasClosed {
+			_, _ = c.Conversations.Close(ctx, cv.ID)
+		}
+	}()
+	state := func() textus.ConversationState {
+		got, err := c.Conversations.Get(ctx, cv.ID)
+		require.NoError(t, err)
+		return got.CurrentState
+	}
+	only := &textus.BatchParams{Conversations: []string{cv.ID}}
+	require.NoError(t, c.Conversations.BatchClose(ctx, "all", only))
+	eventually(t, "closed by the batch", func() bool { return state() == textus.ConversationClosed })
+	if env.Target == "fake" {
+		// By time: on the real API this would reach every conversation.
+		require.NoError(t, c.Conversations.BatchReopen(ctx, "all", &textus.BatchParams{ModifiedBefore: time.Now().Add(time.Minute)}))
+	} else {
+		require.NoError(t, c.Conversations.BatchReopen(ctx, "all", only))
+	}
+	eventually(t, "reopened by the batch", func() bool { return state() == textus.ConversationOpen })
+	// Unassigning is undone by nothing the API offers: only when the
+	// conversation is not assigned to the token's user (a no-op) or on the
+	// fake.
+	if env.Target == "fake" || (cv.UserInfo != nil && !cv.UserInfo.Assigned) {
+		require.NoError(t, c.Conversations.BatchUnassign(ctx, "all", only))
+	}
+}
+
+func conformAccountTree(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	var slugs []string
+	for a, err := range c.Accounts.Descendants(ctx, env.Account, nil) {
+		require.NoError(t, err)
+		slugs = append(slugs, a.Slug)
+	}
+	require.NotEmpty(t, slugs)
+	assert.Equal(t, env.Account, slugs[0], "the account comes first, then its descendants")
+
+	found := false
+	for root, err := range c.Accounts.Tree(ctx, nil) {
+		require.NoError(t, err)
+		root.Walk(func(a *textus.AccountTree, _ int) bool {
+			found = found || a.Slug == env.Account
+			return true
+		})
+	}
+	assert.True(t, found, "the account is in the tree")
+
+	yes := true
+	for a, err := range c.Accounts.List(ctx, &textus.AccountListOptions{Legal: &yes}) {
+		require.NoError(t, err)
+		assert.NotEmpty(t, a.Slug)
+	}
+}
+
+func conformAccountSettings(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	a, err := c.Accounts.Get(ctx, env.Account)
+	require.NoError(t, err)
+	// Write back a setting's own value, so that nothing changes.
+	name, value := "", any(nil)
+	for _, k := range sortedSettingNames(a.Settings) {
+		if m, ok := a.Settings[k].(map[string]any); ok {
+			if v, has := m["value"]; has && v != nil {
+				name, value = k, v
+				break
+			}
+		}
+	}
+	if name == "" {
+		if env.Target != "fake" {
+			t.Skip("the account shows no setting with a value to write back")
+		}
+		name, value = "inboundMmsDisabled", false
+	}
+	got, err := c.Accounts.UpdateSettings(ctx, env.Account, map[string]textus.AccountSetting{name: {Value: value}})
+	require.NoError(t, err)
+	assert.Equal(t, env.Account, got.Slug)
+	setting, ok := got.Settings[name].(map[string]any)
+	require.True(t, ok, "setting %s in the answer", name)
+	assert.Equal(t, value, setting["value"])
+}
+
+func sortedSettingNames(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// firstUser returns the first user the token may list, skipping the
+// scenario when it may not list users (an admin's token is needed).
+func firstUser(t *testing.T, ctx context.Context, c *textus.Client) *textus.User {
+	t.Helper()
+	page, err := c.Users.ListPage(ctx, nil, "")
+	if errors.Is(err, textus.ErrForbidden) {
+		t.Skip("listing users needs an admin's token")
+	}
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Items, "an admin sees at least themself")
+	return page.Items[0]
+}
+
+func conformUsers(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	first := firstUser(t, ctx, c)
+	assert.True(t, strings.HasPrefix(first.ID, "/users/"), "user id %q", first.ID)
+	u, err := c.Users.Get(ctx, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, u.ID)
+	assert.Equal(t, first.Email, u.Email)
+
+	contains := func(opts *textus.UserListOptions) bool {
+		for v, err := range c.Users.List(ctx, opts) {
+			require.NoError(t, err)
+			if v.ID == u.ID {
+				return true
+			}
+		}
+		return false
+	}
+	if u.Email != "" {
+		assert.True(t, contains(&textus.UserListOptions{Query: u.Email}), "found by email")
+	}
+	if len(u.Memberships) > 0 {
+		for _, m := range u.Memberships {
+			assert.Contains(t, []string{"user", "support", "admin"}, m.Role)
+		}
+		assert.True(t, contains(&textus.UserListOptions{Accounts: []string{u.Memberships[0].Account}}), "found by account")
+	}
+}
+
+func conformUserUpdate(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	u := firstUser(t, ctx, c)
+	got, err := c.Users.Update(ctx, u.ID, &textus.UserParams{Name: u.Name}) // its own name: nothing changes
+	require.NoError(t, err)
+	assert.Equal(t, u.ID, got.ID)
+	assert.Equal(t, u.Name, got.Name)
+}
+
+func conformSavedReplies(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	u := firstUser(t, ctx, c)
+	r, err := c.SavedReplies.Create(ctx, u.ID, &textus.SavedReplyParams{
+		Title: "Conformance " + env.RunID, Content: "textus-go conformance saved reply " + env.RunID,
+	})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(r.ID, "/saved_replies/"), "saved reply id %q", r.ID)
+	assert.Equal(t, "Conformance "+env.RunID, r.Title)
+	assert.Equal(t, u.ID, r.User)
+
+	updated, err := c.SavedReplies.Update(ctx, r.ID, &textus.SavedReplyParams{Content: "updated " + env.RunID})
+	require.NoError(t, err)
+	assert.Equal(t, r.ID, updated.ID)
+	assert.Equal(t, "Conformance "+env.RunID, updated.Title, "fields left out are unchanged")
+	assert.Equal(t, "updated "+env.RunID, updated.Content)
+}
+
+func conformSchedule(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	// Five minutes ahead: the text arrives while the run is remembered.
+	at := time.Now().Add(5 * time.Minute).UTC().Truncate(time.Second)
+	m, err := c.Messages.Schedule(ctx, &textus.ScheduleMessageParams{
+		To: nationalForm(env.Phone), Body: "textus-go conformance scheduled " + env.RunID, At: at,
+	}) // without From: the account's own number is sent
+	if errors.Is(err, textus.ErrOutcomeUnknown) {
+		t.Fatalf("the message may or may not be scheduled; not scheduling it again: %v", err)
+	}
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(m.ID, "/messages/"), "message id %q", m.ID)
+	assert.Contains(t, m.Flags, "scheduled")
+}
+
+func conformCampaign(t *testing.T, c *textus.Client, env conformanceEnv) {
+	ctx := conformanceCtx(t)
+	if env.Target == "fake" {
+		createConformanceContact(t, ctx, c, env, "Campaign "+env.RunID)
+	}
+	ct, err := c.Contacts.FindByPhone(ctx, env.Phone)
+	require.NoError(t, err)
+	var recipient string
+	for _, p := range ct.Phones {
+		if p.PhoneNumber == env.Phone || strings.HasSuffix(nationalForm(env.Phone), p.PhoneNumber) {
+			recipient = p.ID
+		}
+	}
+	if recipient == "" {
+		recipient = ct.Phones[0].ID
+	}
+	title := "textus-go conformance " + env.RunID
+	cp, err := c.Campaigns.Create(ctx, &textus.CampaignParams{
+		Title: title, MessageBody: "textus-go conformance campaign " + env.RunID, Recipients: []string{recipient},
+	})
+	if errors.Is(err, textus.ErrOutcomeUnknown) {
+		t.Fatalf("the campaign may or may not exist; not creating it again: %v", err)
+	}
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(cp.ID, "/campaigns/"), "campaign id %q", cp.ID)
+	assert.Equal(t, title, cp.Title)
+	assert.NotEmpty(t, cp.State)
 }

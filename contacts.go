@@ -36,6 +36,18 @@ type Contact struct {
 	Data map[string]any `json:"data,omitempty"`
 	// Conversations is the IRI of the contact's conversation collection.
 	Conversations string `json:"conversations,omitempty"`
+	// CustomData are the members of the contact's customData collection
+	// (the values of the account's custom fields), when the API embeds
+	// them; CustomDataIRI is the collection's link
+	// ("/contacts/DQeeO69/custom_data"), which ContactsService.CustomData
+	// reads.
+	CustomData []CustomDataItem `json:"customData,omitempty"`
+	// CustomDataIRI is the link to the contact's customData collection.
+	CustomDataIRI string `json:"-"`
+	// FormattedData is the API's formattedData object: the contact's
+	// data and custom data as display values, keyed as the API keys them.
+	// The docs show it only empty; it is decoded as it comes.
+	FormattedData map[string]any `json:"formattedData,omitempty"`
 	// CreatedAt is when the contact was created; zero when absent.
 	CreatedAt time.Time `json:"createdAt,omitzero"`
 	// Raw is the JSON the contact was decoded from.
@@ -61,15 +73,25 @@ func (c *Contact) decodeNext(dec *json.Decoder, body []byte, start int64) (bool,
 // wireContact is the documented shape of a contact (see the one-pass
 // decoding in decode.go).
 type wireContact struct {
-	LDType        string         `json:"@type"`
-	ID            string         `json:"id"`
-	Name          string         `json:"name"`
-	FirstName     string         `json:"firstName"`
-	LastName      string         `json:"lastName"`
-	Phones        *wirePhones    `json:"phones"`
-	Data          map[string]any `json:"data"`
-	Conversations wireLink       `json:"conversations"`
-	CreatedAt     lenientTime    `json:"createdAt"`
+	LDType        string          `json:"@type"`
+	ID            string          `json:"id"`
+	Name          string          `json:"name"`
+	FirstName     string          `json:"firstName"`
+	LastName      string          `json:"lastName"`
+	Phones        *wirePhones     `json:"phones"`
+	Data          map[string]any  `json:"data"`
+	Conversations wireLink        `json:"conversations"`
+	CustomData    *wireCustomData `json:"customData"`
+	FormattedData map[string]any  `json:"formattedData"`
+	CreatedAt     lenientTime     `json:"createdAt"`
+}
+
+// wireCustomData is the documented shape of a contact's customData
+// collection.
+type wireCustomData struct {
+	ID       string           `json:"id"`
+	Members  []CustomDataItem `json:"members"`
+	HMembers []CustomDataItem `json:"hydra:member"`
 }
 
 // wirePhones is the documented shape of a contact's phone collection.
@@ -101,8 +123,18 @@ func (w *wireContact) fill(c *Contact, raw []byte) {
 		LastName:      w.LastName,
 		Data:          w.Data,
 		Conversations: string(w.Conversations),
+		FormattedData: w.FormattedData,
 		CreatedAt:     w.CreatedAt.Time,
 		Raw:           raw,
+	}
+	if cd := w.CustomData; cd != nil {
+		c.CustomData = cd.Members
+		if c.CustomData == nil {
+			c.CustomData = cd.HMembers
+		}
+		if len(c.CustomData) == 0 {
+			c.CustomData, c.CustomDataIRI = nil, cd.ID
+		}
 	}
 	if w.Phones == nil {
 		return
@@ -132,12 +164,18 @@ func lenientContact(c *Contact, raw []byte) error {
 	*c = Contact{}
 	aux := struct {
 		*plain
-		Phones        jsonld.Collection[ContactPhone] `json:"phones"`
-		Conversations jsonld.Link                     `json:"conversations"`
-		CreatedAt     lenientTime                     `json:"createdAt"`
+		Phones        jsonld.Collection[ContactPhone]   `json:"phones"`
+		Conversations jsonld.Link                       `json:"conversations"`
+		CustomData    jsonld.Collection[CustomDataItem] `json:"customData"`
+		CreatedAt     lenientTime                       `json:"createdAt"`
 	}{plain: (*plain)(c)}
 	if err := decodeObject(raw, &aux); err != nil {
 		return err
+	}
+	if len(aux.CustomData.Members) > 0 {
+		c.CustomData = aux.CustomData.Members
+	} else {
+		c.CustomDataIRI = aux.CustomData.ID
 	}
 	c.Phones = aux.Phones.Members
 	if len(c.Phones) == 0 {
@@ -402,4 +440,63 @@ func (s *ContactsService) Update(ctx context.Context, id string, p *ContactParam
 // GET /contacts/:contact/conversations (https://apidocs.next.textus.com/docs/contacts/conversations).
 func (s *ContactsService) Conversations(ctx context.Context, id string) iter.Seq2[*Conversation, error] {
 	return newPager[Conversation](s.client, epContactsConversations, nil, id).all(ctx)
+}
+
+// CustomDataItem is one member of a contact's customData collection: the
+// value of one of the account's custom fields (see the CustomField and
+// ContactField types of the API documentation) for the contact.
+//
+// The docs show the collection only empty, so the members' shape is not
+// documented. The SDK reads what a custom field and its value are called
+// elsewhere in the API: slug (or key), title, type and value; anything
+// else stays in Raw.
+type CustomDataItem struct {
+	// LDType is the JSON-LD @type, as the API sends it.
+	LDType string `json:"@type,omitempty"`
+	// ID is the member's IRI, when it has one.
+	ID string `json:"id,omitempty"`
+	// Slug is the custom field's unique name ("calendar-link").
+	Slug string `json:"slug,omitempty"`
+	// Title is the custom field's display title ("Calendar Link").
+	Title string `json:"title,omitempty"`
+	// Type is the custom field's type ("text", "date", "url", ...).
+	Type string `json:"type,omitempty"`
+	// Value is the contact's value for the field, as JSON decodes it.
+	Value any `json:"value,omitempty"`
+	// Raw is the JSON the member was decoded from.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes a custom data member leniently: a field of an
+// unexpected JSON type is left zero, "key" is read when "slug" is absent,
+// and the raw JSON is kept.
+func (d *CustomDataItem) UnmarshalJSON(b []byte) error {
+	type plain CustomDataItem
+	aux := struct {
+		*plain
+		Key string `json:"key"`
+	}{plain: (*plain)(d)}
+	*d = CustomDataItem{}
+	if err := decodeObject(b, &aux); err != nil {
+		return err
+	}
+	if d.Slug == "" {
+		d.Slug = aux.Key
+	}
+	if !isNull(b) {
+		d.Raw = append(json.RawMessage(nil), b...)
+	}
+	return nil
+}
+
+// CustomData iterates over a contact's custom data (by IRI or slug): the
+// members of its customData collection. Lazy, like List.
+//
+// GET /contacts/:contact/custom_data. The docs show this collection as the
+// customData link of a contact (https://apidocs.next.textus.com/docs/contacts/get/)
+// without a page of its own; the SDK reads it as it reads every other
+// collection, following view.next when there is one. An unknown contact
+// yields an error matching ErrNotFound.
+func (s *ContactsService) CustomData(ctx context.Context, id string) iter.Seq2[*CustomDataItem, error] {
+	return newPager[CustomDataItem](s.client, epContactsCustomData, nil, id).all(ctx)
 }

@@ -2,6 +2,7 @@ package textus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -519,4 +520,75 @@ func TestContactPhonesForms(t *testing.T) {
 			}
 		})
 	}
+}
+
+// docsGetContactJSON is the example of the docs' contact page: notes
+// embedded, and the customData collection (empty).
+const docsGetContactJSON = `{
+  "id": "/contacts/Vled2N", "@type": "Contact", "@context": "/contexts/Contact.jsonld",
+  "name": "Jamel Hirthe", "firstName": "Jamel", "lastName": "Hirthe",
+  "phones": { "id": "/contacts/Vled2N/phones", "@type": "hydra:Collection", "totalItems": 1,
+    "members": [ { "@type": "ContactPhone", "id": "/contact_phones/mxvbRw", "phoneNumber": "+13035551234",
+      "formattedPhoneNumber": "(303) 555-1234", "extension": null, "type": "Mobile",
+      "deliverabilityStatus": "unknown", "contact": "/contacts/DQeeO69" } ] },
+  "notes": { "@type": "hydra:Collection", "id": "/contacts/DQeeO69/notes", "totalItems": 0,
+    "members": [ ` + specNoteJSON + ` ] },
+  "conversations": "/contacts/DQeeO69/conversations",
+  "data": {},
+  "customData": { "@context": "/contexts/hydra:Collection.jsonld", "@type": "hydra:Collection",
+    "id": "/contacts/DQeeO69/custom_data", "members": [], "totalItems": 0 },
+  "createdAt": "2020-01-06T21:49:58.312Z"
+}`
+
+func TestContactCustomAndFormattedData(t *testing.T) {
+	var c Contact
+	require.NoError(t, json.Unmarshal([]byte(docsGetContactJSON), &c))
+	assert.Equal(t, "Jamel Hirthe", c.Name)
+	require.Len(t, c.Phones, 1)
+	assert.Equal(t, "/contact_phones/mxvbRw", c.Phones[0].ID)
+	assert.Empty(t, c.CustomData)
+	assert.Equal(t, "/contacts/DQeeO69/custom_data", c.CustomDataIRI)
+	assert.Nil(t, c.FormattedData)
+
+	const withData = `{"id":"/contacts/1","formattedData":{"businessName":"Acme","startDate":"Jan 2, 2025"},
+	  "customData":{"id":"/contacts/1/custom_data","members":[
+	    {"@type":"ContactCustomData","id":"/contacts/1/custom_data/calendar-link","slug":"calendar-link","title":"Calendar Link","type":"url","value":"https://cal.example/j"},
+	    {"key":"startDate","value":"2025-01-02","extra":{"x":1}},
+	    {"slug":7,"value":[1,2]}]}}`
+	require.NoError(t, json.Unmarshal([]byte(withData), &c))
+	assert.Equal(t, map[string]any{"businessName": "Acme", "startDate": "Jan 2, 2025"}, c.FormattedData)
+	assert.Empty(t, c.CustomDataIRI)
+	require.Len(t, c.CustomData, 3)
+	assert.Equal(t, CustomDataItem{LDType: "ContactCustomData", ID: "/contacts/1/custom_data/calendar-link",
+		Slug: "calendar-link", Title: "Calendar Link", Type: "url", Value: "https://cal.example/j",
+		Raw: c.CustomData[0].Raw}, c.CustomData[0])
+	assert.Equal(t, "startDate", c.CustomData[1].Slug, "key is read when slug is absent")
+	assert.Equal(t, "2025-01-02", c.CustomData[1].Value)
+	assert.Contains(t, string(c.CustomData[1].Raw), `"extra"`)
+	assert.Empty(t, c.CustomData[2].Slug, "a slug of the wrong type is left empty")
+	assert.Equal(t, []any{1.0, 2.0}, c.CustomData[2].Value)
+
+	// A customData sent as a link, and a formattedData of the wrong type.
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"/contacts/1","customData":"/contacts/1/custom_data","formattedData":"x"}`), &c))
+	assert.Equal(t, "/contacts/1/custom_data", c.CustomDataIRI)
+	assert.Nil(t, c.FormattedData)
+}
+
+func TestContactsCustomData(t *testing.T) {
+	client, mux, ts := setup(t)
+	mux.HandleFunc("/contacts/DQeeO69/custom_data", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, "GET")
+		testURI(t, r, "/api-v1/contacts/DQeeO69/custom_data")
+		testHeader(t, r, false)
+		writeJSON(w, http.StatusOK, hydraPage("/contacts/DQeeO69/custom_data", 1, "",
+			`{"@type":"ContactCustomData","slug":"calendar-link","title":"Calendar Link","type":"url","value":"https://cal.example/j"}`))
+	})
+	seq := client.Contacts.CustomData(context.Background(), "/contacts/DQeeO69")
+	assert.Zero(t, ts.Requests())
+	items, errs := collectSeq(seq)
+	require.Empty(t, errs)
+	require.Len(t, items, 1)
+	assert.Equal(t, "calendar-link", items[0].Slug)
+	assert.Equal(t, "https://cal.example/j", items[0].Value)
+	assert.Equal(t, 1, ts.Requests())
 }

@@ -25,6 +25,11 @@ var onePassCorpus = map[string][]string{
 		`{"id":"/contacts/1","createdAt":"not a time","Name":"Case"}`,
 		`{"id":"/contacts/1","createdAt":"2020-01-06T21:49:58.312"}`,
 		`{}`, `null`,
+		docsGetContactJSON,
+		`{"id":"/contacts/1","customData":{"id":"/contacts/1/custom_data","members":[{"slug":"a","value":1},{"key":"b"},null]},"formattedData":{"a":"1"}}`,
+		`{"id":"/contacts/1","customData":{"hydra:member":[{"slug":"a"}]},"formattedData":[1]}`,
+		`{"id":"/contacts/1","customData":[{"slug":"a"}],"formattedData":null}`,
+		`{"id":"/contacts/1","customData":"/contacts/1/custom_data"}`,
 	},
 	"message": {
 		specMessageJSON, messageJSON,
@@ -43,6 +48,10 @@ var onePassCorpus = map[string][]string{
 		`{"id":"/conversations/1","latestPreviewableItem":{"id":"/messages/1","conversation":{"id":"/conversations/1"}}}`,
 		`{"id":"/conversations/1","latestPreviewableItem":null,"unanswered":"true"}`,
 		`{"id":"/conversations/1","latestPreviewableItem":{"id":5}}`,
+		`{"id":"/conversations/1","requestingUserInfo":{"id":"/conversations/1/user_info","read":true,"readToTimelinePosition":null,"starred":true,"assigned":false}}`,
+		`{"id":"/conversations/1","requestingUserInfo":{"read":"yes","readToTimelinePosition":12,"assigned":true},"assignedContact":"/contacts/2"}`,
+		`{"id":"/conversations/1","requestingUserInfo":"/conversations/1/user_info","assignedContact":{"id":"/contacts/3","name":"x"}}`,
+		`{"id":"/conversations/1","requestingUserInfo":[true],"assignedContact":5}`,
 	},
 	"optout": {
 		specOptOutJSON,

@@ -1,8 +1,9 @@
 /*
-Package textus is a client for the TextUs Next REST API: contacts,
-messages, conversations, opt-outs, accounts and webhook subscriptions.
-Its sub-packages receive webhooks (package webhooks) and fake the API for
-tests (package textustest).
+Package textus is a client for the TextUs Next REST API: contacts and
+their notes, messages, conversations, campaigns, opt-outs, accounts, users,
+saved replies and webhook subscriptions, each a service of Client
+(c.Contacts, c.Messages, ...). Its sub-packages receive webhooks (package
+webhooks) and fake the API for tests (package textustest).
 
 # Creating a client
 
@@ -79,9 +80,11 @@ decode. Each decision has one home:
     failure) is retried whatever its method; a 429 is retried (the server
     refused before acting); GET, PUT and DELETE are retried on 408, 500,
     502, 503, 504 and transport errors; anything else stops. A POST, such as
-    a send, is never re-sent after it may have reached TextUs: it fails with
-    an error matching ErrOutcomeUnknown instead, because TextUs offers no
-    idempotency key and a second attempt could text a candidate twice.
+    a send, a campaign or a note, is never re-sent after it may have reached
+    TextUs: it fails with an error matching ErrOutcomeUnknown instead,
+    because TextUs offers no idempotency key and a second attempt could text
+    a candidate twice. The same holds for PATCH
+    (AccountsService.UpdateSettings).
   - The Pacer decides when the next request may go (see Pacer, WithRateLimit
     and WithPacer). The default spreads the budget the server reports
     (X-RateLimit-Remaining until X-RateLimit-Reset) evenly, never more than

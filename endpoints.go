@@ -40,8 +40,18 @@ func newEndpoint(op, method, tmpl, doc string) *endpoint {
 
 // The endpoints the SDK calls, in the order of the API documentation.
 var (
-	epAccountsList = newEndpoint("Accounts.List", "GET", "/accounts", "docs/accounts/index")
-	epAccountsGet  = newEndpoint("Accounts.Get", "GET", "/accounts/{slug}", "types/Account")
+	epAccountsList           = newEndpoint("Accounts.List", "GET", "/accounts", "docs/accounts/index")
+	epAccountsGet            = newEndpoint("Accounts.Get", "GET", "/accounts/{slug}", "types/Account")
+	epAccountsDescendants    = newEndpoint("Accounts.Descendants", "GET", "/accounts/{slug}/accounts", "docs/accounts/descendants/")
+	epAccountsTree           = newEndpoint("Accounts.Tree", "GET", "/accounts/tree", "docs/accounts/tree/")
+	epAccountsUpdateSettings = newEndpoint("Accounts.UpdateSettings", "PATCH", "/accounts/{slug}", "docs/accounts/settings")
+
+	epUsersList   = newEndpoint("Users.List", "GET", "/users", "docs/users/index")
+	epUsersGet    = newEndpoint("Users.Get", "GET", "/users/{user}", "docs/users/show")
+	epUsersUpdate = newEndpoint("Users.Update", "PUT", "/users/{user}", "docs/users/update")
+
+	epSavedRepliesCreate = newEndpoint("SavedReplies.Create", "POST", "/users/{user}/saved_replies", "docs/saved_replies/create")
+	epSavedRepliesUpdate = newEndpoint("SavedReplies.Update", "PUT", "/saved_replies/{saved_reply}", "docs/saved_replies/update")
 
 	epContactsList          = newEndpoint("Contacts.List", "GET", "/{account}/contacts", "docs/contacts/index")
 	epContactsSearch        = newEndpoint("Contacts.Search", "GET", "/{account}/contact_filters/{filter}/contacts", "docs/contact_filters/contacts")
@@ -50,17 +60,32 @@ var (
 	epContactsUpdate        = newEndpoint("Contacts.Update", "PUT", "/contacts/{contact}", "docs/contacts/update")
 	epContactsConversations = newEndpoint("Contacts.Conversations", "GET", "/contacts/{contact}/conversations", "docs/contacts/conversations")
 	epContactPhonesSearch   = newEndpoint("Contacts.SearchPhones", "GET", "/{account}/contact_phones", "docs/contact_phones/index/")
+	epContactsNotes         = newEndpoint("Contacts.Notes", "GET", "/contacts/{contact}/notes", "docs/contact_notes/index/")
+	epContactsCreateNote    = newEndpoint("Contacts.CreateNote", "POST", "/contacts/{contact}/notes", "docs/contact_notes/create/")
+	epContactsCustomData    = newEndpoint("Contacts.CustomData", "GET", "/contacts/{contact}/custom_data", "docs/contacts/get/")
 
 	epConversationsGet      = newEndpoint("Conversations.Get", "GET", "/conversations/{conversation}", "docs/conversations/get")
 	epConversationsByPhone  = newEndpoint("Conversations.GetByPhone", "GET", "/{account}/conversations/{phone}", "docs/accounts/conversation/")
 	epConversationsTimeline = newEndpoint("Conversations.Timeline", "GET", "/conversations/{conversation}/timeline", "docs/conversations/timeline")
 	epConversationsRead     = newEndpoint("Conversations.MarkRead", "PUT", "/conversations/{conversation}/read", "docs/conversations/read")
+	epConversationsUnread   = newEndpoint("Conversations.MarkUnread", "DELETE", "/conversations/{conversation}/read", "docs/conversations/read")
+	epConversationsAssign   = newEndpoint("Conversations.AssignContact", "PUT", "/conversations/{conversation}/assign_contact", "docs/conversations/assign_contact")
+	epConversationsClose    = newEndpoint("Conversations.Close", "PUT", "/conversations/{conversation}/close", "types/Conversation/")
+	epConversationsReopen   = newEndpoint("Conversations.Reopen", "PUT", "/conversations/{conversation}/reopen", "types/Conversation/")
+	epConversationsStar     = newEndpoint("Conversations.Star", "PUT", "/conversations/{conversation}/star", "types/Conversation/")
+	epConversationsUnstar   = newEndpoint("Conversations.Unstar", "DELETE", "/conversations/{conversation}/star", "types/Conversation/")
 	epConversationsList     = newEndpoint("Conversations.List", "GET", "/{account}/conversation_filters/{filter}/conversations", "docs/conversation_filters/conversations")
+	epConversationFilters   = newEndpoint("Conversations.Filters", "GET", "/{account}/conversation_filters", "docs/conversation_filters/index/")
+	epBatchReopen           = newEndpoint("Conversations.BatchReopen", "PUT", "/{account}/conversation_filters/{filter}/conversations/reopen", "docs/conversation_filters/batch_reopen/")
+	epBatchClose            = newEndpoint("Conversations.BatchClose", "PUT", "/{account}/conversation_filters/{filter}/conversations/close", "docs/conversation_filters/batch_close/")
+	epBatchUnassign         = newEndpoint("Conversations.BatchUnassign", "DELETE", "/{account}/conversation_filters/{filter}/conversations/assign", "docs/conversation_filters/batch_unassign/")
 
 	epMessagesSend          = newEndpoint("Messages.Send", "POST", "/{account}/messages", "docs/messages/send")
 	epMessagesSendNoAccount = newEndpoint("Messages.SendWithoutAccount", "POST", "/messages", "docs/messages/send_without_account")
 	epMessagesSchedule      = newEndpoint("Messages.Schedule", "POST", "/{account}/messages/schedule", "docs/messages/schedule")
 	epMessagesGet           = newEndpoint("Messages.Get", "GET", "/messages/{message}", "docs/messages/get")
+
+	epCampaignsCreate = newEndpoint("Campaigns.Create", "POST", "/{account}/campaigns", "docs/campaigns/create/")
 
 	epOptOutsList   = newEndpoint("OptOuts.List", "GET", "/{account}/opt_outs", "docs/opt_outs/index")
 	epOptOutsGet    = newEndpoint("OptOuts.Get", "GET", "/{account}/opt_outs/{phone}", "docs/opt_outs/show")
@@ -74,11 +99,14 @@ var (
 // idParams names the template parameters that take a resource id: the
 // noun used in error messages and the collection its IRIs start with.
 var idParams = map[string]struct{ noun, collection string }{
-	"contact":      {"contact", "contacts"},
-	"conversation": {"conversation", "conversations"},
-	"message":      {"message", "messages"},
-	"integration":  {"webhook", "integrations"},
-	"slug":         {"account", "accounts"},
+	"contact":       {"contact", "contacts"},
+	"conversation":  {"conversation", "conversations"},
+	"message":       {"message", "messages"},
+	"integration":   {"webhook", "integrations"},
+	"slug":          {"account", "accounts"},
+	"user":          {"user", "users"},
+	"saved_reply":   {"saved reply", "saved_replies"},
+	"contact_phone": {"contact phone", "contact_phones"},
 }
 
 // path builds the endpoint's path for client c from args, one per template
@@ -232,4 +260,20 @@ func portOf(u *url.URL) string {
 		return "443"
 	}
 	return "80"
+}
+
+// resourceIRI accepts the IRI ("/contacts/DQeeO69") or the bare slug of a
+// resource of the kind named by param (a key of idParams) and returns its
+// IRI: the form in which request bodies reference other resources. A bad
+// value is refused as endpoint.path refuses it.
+func resourceIRI(param, id string) (string, error) {
+	p, ok := idParams[param]
+	if !ok {
+		panic("textus: no id rule for {" + param + "}") // a bug in this package
+	}
+	slug, err := resourceSlug(p.noun, p.collection, id)
+	if err != nil {
+		return "", err
+	}
+	return "/" + p.collection + "/" + url.PathEscape(slug), nil
 }

@@ -29,6 +29,18 @@ func endpointTable(t *testing.T) map[string]*endpoint {
 		"epMessagesSchedule": epMessagesSchedule, "epMessagesGet": epMessagesGet,
 		"epOptOutsList": epOptOutsList, "epOptOutsGet": epOptOutsGet, "epOptOutsCreate": epOptOutsCreate,
 		"epWebhooksList": epWebhooksList, "epWebhooksCreate": epWebhooksCreate, "epWebhooksUpdate": epWebhooksUpdate,
+		"epAccountsDescendants": epAccountsDescendants, "epAccountsTree": epAccountsTree,
+		"epAccountsUpdateSettings": epAccountsUpdateSettings,
+		"epUsersList":              epUsersList, "epUsersGet": epUsersGet, "epUsersUpdate": epUsersUpdate,
+		"epSavedRepliesCreate": epSavedRepliesCreate, "epSavedRepliesUpdate": epSavedRepliesUpdate,
+		"epContactsNotes": epContactsNotes, "epContactsCreateNote": epContactsCreateNote,
+		"epContactsCustomData":  epContactsCustomData,
+		"epConversationsUnread": epConversationsUnread, "epConversationsAssign": epConversationsAssign,
+		"epConversationsClose": epConversationsClose, "epConversationsReopen": epConversationsReopen,
+		"epConversationsStar": epConversationsStar, "epConversationsUnstar": epConversationsUnstar,
+		"epConversationFilters": epConversationFilters, "epBatchReopen": epBatchReopen,
+		"epBatchClose": epBatchClose, "epBatchUnassign": epBatchUnassign,
+		"epCampaignsCreate": epCampaignsCreate,
 	}
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
@@ -65,9 +77,13 @@ var templateParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 func TestEndpointTable(t *testing.T) {
 	ops := map[string]bool{}
+	routes := map[string]string{}
 	for name, e := range endpointTable(t) {
 		assert.False(t, ops[e.op], "%s: operation %q is used twice", name, e.op)
 		ops[e.op] = true
+		route := e.method + " " + templateParam.ReplaceAllString(e.tmpl, "*")
+		assert.Empty(t, routes[route], "%s and %s are the same route %s", name, routes[route], route)
+		routes[route] = name
 		assert.Regexp(t, `^[A-Z][A-Za-z]+\.[A-Z][A-Za-z]+$`, e.op, name)
 		assert.Contains(t, []string{"GET", "POST", "PUT", "PATCH", "DELETE"}, e.method, name)
 		assert.True(t, strings.HasPrefix(e.tmpl, "/"), name)

@@ -32,6 +32,9 @@ func TestGetByID(t *testing.T) {
 		{"Accounts.Get", "/accounts/my_account", accountJSON,
 			func(c *Client, id string) (any, error) { return c.Accounts.Get(ctx, id) },
 			func(t *testing.T, v any) { assertAccount(t, v.(*Account)) }},
+		{"Users.Get", "/users/wqyODPA", docsUserJSON,
+			func(c *Client, id string) (any, error) { return c.Users.Get(ctx, id) },
+			func(t *testing.T, v any) { assertDocsUser(t, v.(*User)) }},
 	}
 	for _, tc := range cases {
 		slug := tc.iri[len(tc.iri)-len(lastSegment(tc.iri)):]
@@ -94,6 +97,41 @@ func TestIDArgumentsRefused(t *testing.T) {
 			return c.Webhooks.Update(ctx, id, &WebhookParams{Active: &on})
 		}},
 		{"Webhooks.Disable", "integrations", func(c *Client, id string) (any, error) { return c.Webhooks.Disable(ctx, id) }},
+		{"Contacts.Notes", "contacts", func(c *Client, id string) (any, error) { return nil, firstErr(c.Contacts.Notes(ctx, id)) }},
+		{"Contacts.NotesPage", "contacts", func(c *Client, id string) (any, error) { return c.Contacts.NotesPage(ctx, id, "") }},
+		{"Contacts.CreateNote", "contacts", func(c *Client, id string) (any, error) { return c.Contacts.CreateNote(ctx, id, "x") }},
+		{"Contacts.CustomData", "contacts", func(c *Client, id string) (any, error) { return nil, firstErr(c.Contacts.CustomData(ctx, id)) }},
+		{"Conversations.MarkUnread", "conversations", func(c *Client, id string) (any, error) { return c.Conversations.MarkUnread(ctx, id) }},
+		{"Conversations.Close", "conversations", func(c *Client, id string) (any, error) { return c.Conversations.Close(ctx, id) }},
+		{"Conversations.Reopen", "conversations", func(c *Client, id string) (any, error) { return c.Conversations.Reopen(ctx, id) }},
+		{"Conversations.Star", "conversations", func(c *Client, id string) (any, error) { return c.Conversations.Star(ctx, id) }},
+		{"Conversations.Unstar", "conversations", func(c *Client, id string) (any, error) { return c.Conversations.Unstar(ctx, id) }},
+		{"Conversations.AssignContact", "conversations", func(c *Client, id string) (any, error) {
+			return c.Conversations.AssignContact(ctx, id, "Vled2N")
+		}},
+		{"Conversations.AssignContact(contact)", "contacts", func(c *Client, id string) (any, error) {
+			return c.Conversations.AssignContact(ctx, "JYnJBY", id)
+		}},
+		{"Users.Get", "users", func(c *Client, id string) (any, error) { return c.Users.Get(ctx, id) }},
+		{"Users.Update", "users", func(c *Client, id string) (any, error) { return c.Users.Update(ctx, id, &UserParams{Name: "x"}) }},
+		{"SavedReplies.Create", "users", func(c *Client, id string) (any, error) {
+			return c.SavedReplies.Create(ctx, id, &SavedReplyParams{Title: "t", Content: "c"})
+		}},
+		{"SavedReplies.Update", "saved_replies", func(c *Client, id string) (any, error) {
+			return c.SavedReplies.Update(ctx, id, &SavedReplyParams{Title: "t"})
+		}},
+		{"Accounts.Descendants", "accounts", func(c *Client, id string) (any, error) {
+			return nil, firstErr(c.Accounts.Descendants(ctx, id, nil))
+		}},
+		{"Accounts.UpdateSettings", "accounts", func(c *Client, id string) (any, error) {
+			return c.Accounts.UpdateSettings(ctx, id, map[string]AccountSetting{"x": {Value: 1}})
+		}},
+		{"Campaigns.Create(recipient)", "contact_phones", func(c *Client, id string) (any, error) {
+			return c.Campaigns.Create(ctx, &CampaignParams{Title: "t", MessageBody: "b", Recipients: []string{id}})
+		}},
+		{"Conversations.BatchReopen(conversation)", "conversations", func(c *Client, id string) (any, error) {
+			return nil, c.Conversations.BatchReopen(ctx, "all", &BatchParams{Conversations: []string{id}})
+		}},
 	}
 	for _, m := range methods {
 		other := "/messages/x"

@@ -227,8 +227,9 @@ type SendMessageParams struct {
 	// Email sends without an account, as this TextUs user (TextUs picks
 	// the best account). Ignored when From is set.
 	Email string
-	// SavedReply optionally references a saved reply by IRI
-	// ("/saved_replies/QxvonQv").
+	// SavedReply optionally references the saved reply the message comes
+	// from, by IRI ("/saved_replies/QxvonQv") or slug; it is sent as the
+	// IRI (saved_reply). Body is still required, as in the docs' example.
 	SavedReply string
 }
 
@@ -321,8 +322,22 @@ func (s *MessagesService) Send(ctx context.Context, p *SendMessageParams) (*Mess
 	if err != nil {
 		return nil, err
 	}
-	b.SavedReply = p.SavedReply
+	if b.SavedReply, err = savedReplyIRI(p.SavedReply); err != nil {
+		return nil, err
+	}
 	return s.post(ctx, ep, b)
+}
+
+// savedReplyIRI reads an optional saved reply reference ("" for none).
+func savedReplyIRI(ref string) (string, error) {
+	if strings.TrimSpace(ref) == "" {
+		return "", nil
+	}
+	iri, err := resourceIRI("saved_reply", ref)
+	if err != nil {
+		return "", &contextError{"SavedReply", err}
+	}
+	return iri, nil
 }
 
 // post sends a single-recipient send or schedule and returns its message.
@@ -378,19 +393,30 @@ func (s *MessagesService) SendMany(ctx context.Context, p *SendManyParams) error
 type ScheduleMessageParams struct {
 	// To is the recipient; required.
 	To string
-	// From is the sending TextUs number; optional (the account's number).
+	// From is the sending TextUs number, one of the account's own
+	// numbers. The docs' example always sends it. When it is empty, the
+	// SDK reads the client's account (GET /accounts/:account, one request
+	// before the schedule) and sends its number; an account with no number
+	// or with several is an error asking for From, and nothing is
+	// scheduled. Set it to save that request.
 	From string
 	// Body is the message text; required.
 	Body string
+	// SavedReply optionally references the saved reply the message comes
+	// from, by IRI or slug; it is sent as the IRI (saved_reply).
+	SavedReply string
 	// At is when to send; required.
 	At time.Time
 }
 
 // Schedule creates a message to be sent at p.At from the client's account.
 // It returns the scheduled message (flags contain "scheduled"). Like Send,
-// it is never retried once it may have reached TextUs.
+// it is never retried once it may have reached TextUs: a failure after
+// that point matches ErrOutcomeUnknown, and the message may be scheduled;
+// look at the conversation before scheduling it again.
 //
-// POST /:account/messages/schedule (https://apidocs.next.textus.com/docs/messages/schedule).
+// POST /:account/messages/schedule with to, from, body, scheduled_at and
+// optionally saved_reply (https://apidocs.next.textus.com/docs/messages/schedule).
 func (s *MessagesService) Schedule(ctx context.Context, p *ScheduleMessageParams) (*Message, error) {
 	if p == nil {
 		return nil, errors.New("textus: nil *ScheduleMessageParams")
@@ -405,8 +431,41 @@ func (s *MessagesService) Schedule(ctx context.Context, p *ScheduleMessageParams
 	if err != nil {
 		return nil, err
 	}
+	if b.SavedReply, err = savedReplyIRI(p.SavedReply); err != nil {
+		return nil, err
+	}
+	if s.client.account == "" {
+		return nil, s.client.noAccount()
+	}
 	b.ScheduledAt = p.At.UTC().Format(time.RFC3339)
+	if b.From == "" {
+		if b.From, err = s.accountNumber(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s.post(ctx, epMessagesSchedule, b)
+}
+
+// accountNumber returns the client's account's own number in E.164 form,
+// for a schedule without From.
+func (s *MessagesService) accountNumber(ctx context.Context) (string, error) {
+	a, err := s.client.Accounts.Get(ctx, s.client.account)
+	if err != nil {
+		return "", &contextError{"reading the account's number for the schedule's From", err}
+	}
+	switch len(a.PhoneNumbers) {
+	case 0:
+		return "", fmt.Errorf("textus: account %s has no phone number to schedule from; set From", a.Slug)
+	case 1:
+	default:
+		return "", fmt.Errorf("textus: account %s has %d phone numbers (%s); set From to the one to schedule from",
+			a.Slug, len(a.PhoneNumbers), strings.Join(a.PhoneNumbers, ", "))
+	}
+	n, err := NormalizePhone(a.PhoneNumbers[0])
+	if err != nil {
+		return "", &contextError{fmt.Sprintf("account %s's number %q (set From)", a.Slug, a.PhoneNumbers[0]), err}
+	}
+	return n, nil
 }
 
 // Get returns one message by IRI ("/messages/QNDkpL") or slug.

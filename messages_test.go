@@ -3,6 +3,7 @@ package textus
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,16 +72,29 @@ func TestMessagesSend(t *testing.T) {
 }
 
 func TestMessagesSendSavedReply(t *testing.T) {
-	client, mux, _ := setup(t)
-	mux.HandleFunc("/my_account/messages", func(w http.ResponseWriter, r *http.Request) {
-		testMethod(t, r, "POST")
-		testJSONBody(t, r, `{"to":"+13035551234","body":"Hi","saved_reply":"/saved_replies/QxvonQv"}`)
-		writeJSON(w, http.StatusCreated, specMessageJSON)
-	})
-	_, err := client.Messages.Send(context.Background(), &SendMessageParams{
-		To: "+13035551234", Body: "Hi", SavedReply: "/saved_replies/QxvonQv",
-	})
-	require.NoError(t, err)
+	for _, ref := range []string{"/saved_replies/QxvonQv", "QxvonQv", " QxvonQv "} {
+		t.Run(ref, func(t *testing.T) {
+			client, mux, _ := setup(t)
+			mux.HandleFunc("/my_account/messages", func(w http.ResponseWriter, r *http.Request) {
+				testMethod(t, r, "POST")
+				testJSONBody(t, r, `{"to":"+13035551234","body":"Hi","saved_reply":"/saved_replies/QxvonQv"}`)
+				writeJSON(w, http.StatusCreated, specMessageJSON)
+			})
+			_, err := client.Messages.Send(context.Background(), &SendMessageParams{
+				To: "+13035551234", Body: "Hi", SavedReply: ref,
+			})
+			require.NoError(t, err)
+		})
+	}
+	for _, ref := range []string{"/contacts/QxvonQv", "a/b", "..", "x?y"} {
+		t.Run("refused "+ref, func(t *testing.T) {
+			client, mux, ts := setup(t)
+			refuseAll(t, mux)
+			_, err := client.Messages.Send(context.Background(), &SendMessageParams{To: "+13035551234", Body: "Hi", SavedReply: ref})
+			require.ErrorContains(t, err, "SavedReply")
+			assertNothingSent(t, ts)
+		})
+	}
 }
 
 func TestMessagesSendWithoutAccount(t *testing.T) {
@@ -299,10 +313,10 @@ func TestMessagesSchedule(t *testing.T) {
 			`{"to":"+13035551234","from":"+17205550000","body":"See you tomorrow","scheduled_at":"2058-10-25T18:09:13Z"}`,
 		},
 		{
-			"without from",
-			ScheduleMessageParams{To: "+13035551234", Body: "See you tomorrow",
+			"with a saved reply by slug",
+			ScheduleMessageParams{To: "+13035551234", From: "+17205550000", Body: "See you tomorrow", SavedReply: "QxvonQv",
 				At: time.Date(2058, 10, 25, 18, 9, 13, 0, time.UTC)},
-			`{"to":"+13035551234","body":"See you tomorrow","scheduled_at":"2058-10-25T18:09:13Z"}`,
+			`{"to":"+13035551234","from":"+17205550000","body":"See you tomorrow","saved_reply":"/saved_replies/QxvonQv","scheduled_at":"2058-10-25T18:09:13Z"}`,
 		},
 	}
 	for _, tt := range tests {
@@ -331,6 +345,69 @@ func TestMessagesSchedule(t *testing.T) {
 	}
 }
 
+// Without From, the docs' example is followed all the same: the account's
+// own number is read and sent, in one GET before the POST.
+func TestMessagesScheduleWithoutFromSendsTheAccountNumber(t *testing.T) {
+	client, mux, ts := setup(t)
+	var order []string
+	mux.HandleFunc("/accounts/my_account", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, "GET")
+		testURI(t, r, "/api-v1/accounts/my_account")
+		order = append(order, "GET account")
+		writeJSON(w, http.StatusOK, accountJSON) // phoneNumbers: ["(303) 555-1111"]
+	})
+	mux.HandleFunc("/my_account/messages/schedule", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, "POST")
+		testHeader(t, r, true)
+		testJSONBody(t, r, `{"to":"+13035551234","from":"+13035551111","body":"See you tomorrow","saved_reply":"/saved_replies/QxvonQv","scheduled_at":"2058-10-25T18:09:13Z"}`)
+		order = append(order, "POST schedule")
+		writeJSON(w, http.StatusCreated, scheduledMessageJSON)
+	})
+	m, err := client.Messages.Schedule(context.Background(), &ScheduleMessageParams{
+		To: "+13035551234", Body: "See you tomorrow", SavedReply: "/saved_replies/QxvonQv",
+		At: time.Date(2058, 10, 25, 18, 9, 13, 0, time.UTC),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "/messages/Sch3d", m.ID)
+	assert.Equal(t, []string{"GET account", "POST schedule"}, order)
+	assert.Equal(t, 2, ts.Requests())
+}
+
+// An account without exactly one number cannot say what From is: nothing is
+// scheduled, and the error says to set From.
+func TestMessagesScheduleWithoutFromNeedsOneAccountNumber(t *testing.T) {
+	at := time.Date(2058, 10, 25, 18, 9, 13, 0, time.UTC)
+	cases := map[string]struct {
+		account string
+		status  int
+		want    string
+		is      error
+	}{
+		"no number":      {`{"id":"/accounts/my_account","slug":"my_account","phoneNumbers":[]}`, 200, "has no phone number", nil},
+		"two numbers":    {`{"id":"/accounts/my_account","slug":"my_account","phoneNumbers":["(303) 555-1111","(720) 555-2222"]}`, 200, "has 2 phone numbers ((303) 555-1111, (720) 555-2222); set From", nil},
+		"odd number":     {`{"id":"/accounts/my_account","slug":"my_account","phoneNumbers":["ext 12"]}`, 200, "set From", ErrInvalidPhone},
+		"lookup refused": {`{"hydra:title":"Not Found","hydra:description":"no such account"}`, 404, "reading the account's number", ErrNotFound},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			client, mux, ts := setup(t)
+			mux.HandleFunc("/accounts/my_account", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, tc.status, tc.account)
+			})
+			mux.HandleFunc("/my_account/messages/schedule", refuseHandler(t))
+			m, err := client.Messages.Schedule(context.Background(), &ScheduleMessageParams{To: "+13035551234", Body: "Hi", At: at})
+			require.Error(t, err)
+			assert.Nil(t, m)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Equal(t, 1, strings.Count(err.Error(), "textus:"), "%v", err)
+			if tc.is != nil {
+				assert.ErrorIs(t, err, tc.is)
+			}
+			assert.Equal(t, 1, ts.Requests(), "only the account lookup")
+		})
+	}
+}
+
 func TestMessagesScheduleBadInput(t *testing.T) {
 	at := time.Date(2058, 10, 25, 18, 9, 13, 0, time.UTC)
 	tests := map[string]*ScheduleMessageParams{
@@ -340,6 +417,8 @@ func TestMessagesScheduleBadInput(t *testing.T) {
 		"malformed recipient": {To: "12", Body: "Hi", At: at},
 		"empty body":          {To: "+13035551234", At: at},
 		"malformed from":      {To: "+13035551234", From: "x", Body: "Hi", At: at},
+		"bad saved reply":     {To: "+13035551234", From: "+13035551111", Body: "Hi", At: at, SavedReply: "/contacts/x"},
+		"saved reply path":    {To: "+13035551234", Body: "Hi", At: at, SavedReply: "a/b"},
 	}
 	for name, p := range tests {
 		t.Run(name, func(t *testing.T) {

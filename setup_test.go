@@ -329,8 +329,32 @@ func TestServiceMethodsReturnAPIError(t *testing.T) {
 		"Webhooks.Create": func(c *Client) (any, error) {
 			return c.Webhooks.Create(ctx, &WebhookParams{URL: "https://example.com/h", Events: []EventType{EventMessageReceived}})
 		},
-		"Webhooks.Update":  func(c *Client) (any, error) { return c.Webhooks.Update(ctx, "x", &WebhookParams{Active: &on}) },
-		"Webhooks.Disable": func(c *Client) (any, error) { return c.Webhooks.Disable(ctx, "x") },
+		"Webhooks.Update":             func(c *Client) (any, error) { return c.Webhooks.Update(ctx, "x", &WebhookParams{Active: &on}) },
+		"Webhooks.Disable":            func(c *Client) (any, error) { return c.Webhooks.Disable(ctx, "x") },
+		"Contacts.CreateNote":         func(c *Client) (any, error) { return c.Contacts.CreateNote(ctx, "x", "note") },
+		"Contacts.NotesPage":          func(c *Client) (any, error) { return c.Contacts.NotesPage(ctx, "x", "") },
+		"Conversations.MarkUnread":    func(c *Client) (any, error) { return c.Conversations.MarkUnread(ctx, "x") },
+		"Conversations.Close":         func(c *Client) (any, error) { return c.Conversations.Close(ctx, "x") },
+		"Conversations.Reopen":        func(c *Client) (any, error) { return c.Conversations.Reopen(ctx, "x") },
+		"Conversations.Star":          func(c *Client) (any, error) { return c.Conversations.Star(ctx, "x") },
+		"Conversations.Unstar":        func(c *Client) (any, error) { return c.Conversations.Unstar(ctx, "x") },
+		"Conversations.AssignContact": func(c *Client) (any, error) { return c.Conversations.AssignContact(ctx, "x", "y") },
+		"Conversations.ListPage":      func(c *Client) (any, error) { return c.Conversations.ListPage(ctx, nil, "") },
+		"Campaigns.Create": func(c *Client) (any, error) {
+			return c.Campaigns.Create(ctx, &CampaignParams{Title: "t", MessageBody: "b", Recipients: []string{"r"}})
+		},
+		"Users.Get":      func(c *Client) (any, error) { return c.Users.Get(ctx, "x") },
+		"Users.ListPage": func(c *Client) (any, error) { return c.Users.ListPage(ctx, nil, "") },
+		"Users.Update":   func(c *Client) (any, error) { return c.Users.Update(ctx, "x", &UserParams{Name: "A"}) },
+		"SavedReplies.Create": func(c *Client) (any, error) {
+			return c.SavedReplies.Create(ctx, "x", &SavedReplyParams{Title: "t", Content: "c"})
+		},
+		"SavedReplies.Update": func(c *Client) (any, error) {
+			return c.SavedReplies.Update(ctx, "x", &SavedReplyParams{Content: "c"})
+		},
+		"Accounts.UpdateSettings": func(c *Client) (any, error) {
+			return c.Accounts.UpdateSettings(ctx, "x", map[string]AccountSetting{"s": {Value: true}})
+		},
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
@@ -394,7 +418,22 @@ func TestAccountScopedCallsNeedAccount(t *testing.T) {
 			_, err := c.Webhooks.Create(ctx, &WebhookParams{URL: "https://example.com/h", Events: []EventType{EventMessageReceived}})
 			return err
 		},
-		"Webhooks.List": func(c *Client) error { return firstErr(c.Webhooks.List(ctx)) },
+		"Webhooks.List":          func(c *Client) error { return firstErr(c.Webhooks.List(ctx)) },
+		"Conversations.Filters":  func(c *Client) error { return firstErr(c.Conversations.Filters(ctx)) },
+		"Conversations.ListPage": func(c *Client) error { _, err := c.Conversations.ListPage(ctx, nil, ""); return err },
+		"Conversations.BatchOpen": func(c *Client) error {
+			return c.Conversations.BatchReopen(ctx, "all", &BatchParams{Conversations: []string{"x"}})
+		},
+		"Conversations.BatchClose": func(c *Client) error {
+			return c.Conversations.BatchClose(ctx, "all", &BatchParams{ModifiedBefore: at})
+		},
+		"Conversations.BatchUnassign": func(c *Client) error {
+			return c.Conversations.BatchUnassign(ctx, "you", &BatchParams{Conversations: []string{"x"}})
+		},
+		"Campaigns.Create": func(c *Client) error {
+			_, err := c.Campaigns.Create(ctx, &CampaignParams{Title: "t", MessageBody: "b", Recipients: []string{"r"}})
+			return err
+		},
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {

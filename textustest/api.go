@@ -26,13 +26,30 @@ func (s *Server) routes() []route {
 	// captures "contacts", "conversations", ... of a single-resource path.
 	rs := []route{
 		r(http.MethodGet, "/accounts", s.listAccounts),
+		r(http.MethodGet, "/accounts/tree", s.accountTree),
 		r(http.MethodGet, "/accounts/:slug", s.getAccount),
+		r(http.MethodPatch, "/accounts/:slug", s.patchAccount),
+		r(http.MethodGet, "/accounts/:slug/accounts", s.accountDescendants),
+		r(http.MethodGet, "/users", s.listUsers),
+		r(http.MethodGet, "/users/:id", s.getUser),
+		r(http.MethodPut, "/users/:id", s.updateUser),
+		r(http.MethodPost, "/users/:id/saved_replies", s.createSavedReply),
+		r(http.MethodPut, "/saved_replies/:id", s.updateSavedReply),
 		r(http.MethodGet, "/contacts/:id", s.getContact),
 		r(http.MethodPut, "/contacts/:id", s.updateContact),
 		r(http.MethodGet, "/contacts/:id/conversations", s.contactConversations),
+		r(http.MethodGet, "/contacts/:id/notes", s.listNotes),
+		r(http.MethodPost, "/contacts/:id/notes", s.createNote),
+		r(http.MethodGet, "/contacts/:id/custom_data", s.listCustomData),
 		r(http.MethodGet, "/conversations/:id", s.getConversation),
 		r(http.MethodGet, "/conversations/:id/timeline", s.timeline),
 		r(http.MethodPut, "/conversations/:id/read", s.markRead),
+		r(http.MethodDelete, "/conversations/:id/read", s.markUnread),
+		r(http.MethodPut, "/conversations/:id/assign_contact", s.assignContact),
+		r(http.MethodPut, "/conversations/:id/close", s.closeConversation),
+		r(http.MethodPut, "/conversations/:id/reopen", s.reopenConversation),
+		r(http.MethodPut, "/conversations/:id/star", s.starConversation),
+		r(http.MethodDelete, "/conversations/:id/star", s.unstarConversation),
 		r(http.MethodPost, "/messages", s.sendWithoutAccount),
 		r(http.MethodGet, "/messages/:id", s.getMessage),
 		r(http.MethodPut, "/integrations/:id", s.updateIntegration),
@@ -52,7 +69,12 @@ func (s *Server) routes() []route {
 		r(http.MethodGet, "/:account/contact_filters/:filter/contacts", s.filterContacts),
 		r(http.MethodGet, "/:account/contact_phones", s.searchContactPhones),
 		r(http.MethodGet, "/:account/conversations/:phone", s.conversationByPhone),
+		r(http.MethodGet, "/:account/conversation_filters", s.listConversationFilters),
 		r(http.MethodGet, "/:account/conversation_filters/:filter/conversations", s.filterConversations),
+		r(http.MethodPut, "/:account/conversation_filters/:filter/conversations/reopen", s.batchReopen),
+		r(http.MethodPut, "/:account/conversation_filters/:filter/conversations/close", s.batchClose),
+		r(http.MethodDelete, "/:account/conversation_filters/:filter/conversations/assign", s.batchUnassign),
+		r(http.MethodPost, "/:account/campaigns", s.createCampaign),
 		r(http.MethodPost, "/:account/messages", s.send),
 		r(http.MethodPost, "/:account/messages/schedule", s.schedule),
 		r(http.MethodGet, "/:account/opt_outs", s.listOptOuts),
@@ -65,20 +87,7 @@ func (s *Server) routes() []route {
 
 // Accounts
 
-func (s *Server) listAccounts(c *call) result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return c.page("AccountCollection", []any{s.wireAccount()}, nil)
-}
-
-func (s *Server) getAccount(c *call) result {
-	if c.params["slug"] != s.cfg.account {
-		return errorResult(http.StatusNotFound, "account %q not found", c.params["slug"])
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return answer(http.StatusOK, s.wireAccount())
-}
+// The account handlers are in accounts.go.
 
 // Contacts
 
@@ -352,21 +361,43 @@ func (s *Server) markRead(c *call) result {
 	return answer(http.StatusOK, s.wireConversation(cv, false))
 }
 
-var conversationFilters = map[string]func(*conversation) bool{
-	"all":        func(*conversation) bool { return true },
-	"open":       func(*conversation) bool { return true },
-	"active":     func(*conversation) bool { return true },
-	"you":        func(*conversation) bool { return true },
-	"unread":     func(cv *conversation) bool { return !cv.read },
-	"unanswered": func(cv *conversation) bool { return cv.unanswered() },
-	"closed":     func(*conversation) bool { return false },
+// conversationFilter is one of the fake's conversation filters.
+type conversationFilter struct {
+	slug, title string
+	keep        func(*conversation) bool
+}
+
+// conversationFilters are the fake's filters, in the order the index
+// lists them. "you" and "assigned" both hold the conversations assigned to
+// the token's user, the only user who assigns in the fake.
+var conversationFilters = []conversationFilter{
+	{"all", "All Conversations", func(*conversation) bool { return true }},
+	{"active", "Active", func(cv *conversation) bool { return !cv.closed }},
+	{"open", "Open", func(cv *conversation) bool { return !cv.closed }},
+	{"closed", "Closed", func(cv *conversation) bool { return cv.closed }},
+	{"unread", "Unread", func(cv *conversation) bool { return !cv.read }},
+	{"unanswered", "Unanswered", func(cv *conversation) bool { return cv.unanswered() }},
+	{"starred", "Starred", func(cv *conversation) bool { return cv.starred }},
+	{"you", "Assigned to Me", func(cv *conversation) bool { return cv.assigned }},
+	{"assigned", "Assigned", func(cv *conversation) bool { return cv.assigned }},
+}
+
+// findConversationFilter returns the filter named slug, or nil.
+func findConversationFilter(slug string) *conversationFilter {
+	for i := range conversationFilters {
+		if conversationFilters[i].slug == slug {
+			return &conversationFilters[i]
+		}
+	}
+	return nil
 }
 
 func (s *Server) filterConversations(c *call) result {
-	keep := conversationFilters[c.params["filter"]]
-	if keep == nil {
+	f := findConversationFilter(c.params["filter"])
+	if f == nil {
 		return errorResult(http.StatusNotFound, "conversation filter %q not found", c.params["filter"])
 	}
+	keep := f.keep
 	q := strings.TrimSpace(c.r.URL.Query().Get("q"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -467,10 +498,18 @@ func (s *Server) doSend(c *call, mode sendMode) result {
 	if in.Body != nil {
 		body = *in.Body
 	}
-	if strings.TrimSpace(body) == "" {
-		if in.SavedReply != "" {
-			return errorResult(http.StatusUnprocessableEntity, "saved_reply: %q not found (the fake has no saved replies; send a body)", in.SavedReply)
+	if in.SavedReply != "" {
+		s.mu.Lock()
+		r := s.savedReplyLocked(in.SavedReply)
+		if r != nil && strings.TrimSpace(body) == "" {
+			body = r.content
 		}
+		s.mu.Unlock()
+		if r == nil {
+			return errorResult(http.StatusUnprocessableEntity, "saved_reply: %q is not a saved reply IRI of this server", in.SavedReply)
+		}
+	}
+	if strings.TrimSpace(body) == "" {
 		return errorResult(http.StatusUnprocessableEntity, "body: can't be blank")
 	}
 	if in.From != "" {

@@ -40,8 +40,9 @@
 // paths and resources, 405 for a wrong method, 400 for malformed JSON or a
 // bad cursor, 413 for bodies over 1 MiB, 415 for another media type, 422
 // for invalid fields (a blank message body, a bad phone number, a send to
-// an opted-out number, an opt-out search shorter than 3 characters) and 429
-// over the rate limit.
+// an opted-out number, an opt-out search shorter than 3 characters, a
+// campaign recipient that is not a contact phone IRI, a saved reply body
+// not wrapped in "saved_reply") and 429 over the rate limit.
 //
 // # Simulating the other side
 //
@@ -170,22 +171,60 @@
 // The fake serves the TextUs Next API paths the SDK uses (":account" is the
 // account slug):
 //
-//	GET  /accounts, /accounts/:slug
+//	GET  /accounts{?ancestors,descendants,legal,q,type,slug}, /accounts/tree{?role}
+//	GET|PATCH /accounts/:slug (PATCH: {"settings": {...}}, merged)
+//	GET  /accounts/:slug/accounts{?messaging,q,legal,type}  (the account and its descendants)
+//	GET  /users{?q,accounts[]}, GET|PUT /users/:id
+//	POST /users/:id/saved_replies, PUT /saved_replies/:id   ({"saved_reply": {...}}; POST answers 201)
 //	GET  /:account/contacts                          POST /:account/contacts (answers 200)
 //	GET  /:account/contact_filters/all/contacts?q=   (name or number; alphabetical)
 //	GET  /contacts/:id, PUT /contacts/:id, GET /contacts/:id/conversations
+//	GET|POST /contacts/:id/notes (POST {"content"}: 201), GET /contacts/:id/custom_data
 //	GET  /:account/contact_phones?q=
 //	GET  /conversations/:id, /conversations/:id/timeline (newest first)
-//	PUT  /conversations/:id/read
+//	PUT|DELETE /conversations/:id/read, PUT /conversations/:id/close, PUT /conversations/:id/reopen
+//	PUT|DELETE /conversations/:id/star, PUT /conversations/:id/assign_contact
 //	GET  /:account/conversations/:phone
-//	GET  /:account/conversation_filters/:filter/conversations?q=
+//	GET  /:account/conversation_filters, /:account/conversation_filters/:filter/conversations?q=
+//	PUT  /:account/conversation_filters/:filter/conversations/reopen|close{?modified_before}   (202)
+//	DELETE /:account/conversation_filters/:filter/conversations/assign{?modified_before}      (202)
 //	POST /:account/messages (201, or 202 for several recipients), POST /messages
 //	POST /:account/messages/schedule, GET /messages/:id
+//	POST /:account/campaigns (201)
 //	GET  /:account/opt_outs?q=&exact[]=, GET|PUT /:account/opt_outs/:phone (PUT: 201, or 200 when already opted out)
 //	GET|POST /:account/integrations, PUT /integrations/:id
 //
 // A conversation exists once a message has been exchanged with its number
 // or a contact has the number; looking up any other number answers 404.
 // Scheduled messages are recorded (and listed by SentMessages) but never
-// sent.
+// sent. An inbound text reopens a closed conversation.
+//
+// The fake's account tree is its account (the top, the only one
+// account-scoped paths serve) and one child, "<account>_child", with the
+// next phone number; GET /accounts lists the account where the token's user
+// has a membership, ancestors= and descendants= walk the tree, legal=true
+// keeps the top of the tree and messaging=true the accounts with a number.
+// Its users are the token's user ("Test User", an admin of the top account;
+// notes and campaigns are written by it) and an agent ("Alex Agent", a user
+// of the child); PUT /users/:id merges settings and adds memberships (or
+// changes the role on an account the user already has).
+//
+// Conversation filters are all, active and open (not closed), closed,
+// unread, unanswered, starred, and you and assigned (assigned to the token's
+// user, by a campaign with auto-assign). Batch actions apply to the
+// filter's conversations that the body lists ({"conversations": [IRIs]})
+// and/or that were modified (by a message or an action) before
+// modified_before.
+//
+// A campaign makes one message per distinct recipient (a contact phone
+// IRI): at once, or scheduled when scheduled_at is in the future. Numbers
+// that opted out, or that received another campaign within exclusion_time
+// minutes before scheduled_at, get nothing; deliveryStatistics counts
+// them. Campaigns lists what was created. A send naming a saved_reply must
+// name one of the server's; an empty body is then taken from it.
+//
+// Contact notes are kept per contact, oldest first (Notes reads them).
+// Custom data has no documented write endpoint: SetCustomData sets it, as
+// an integration's import would, and it is served as the contact's
+// customData collection and, as text, its formattedData.
 package textustest

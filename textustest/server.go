@@ -64,6 +64,7 @@ type Server struct {
 	undeliverable map[string]bool
 	timers        map[*time.Timer]bool
 	requests      []RequestRecord
+	api           apiState // notes, users, saved replies, campaigns, the account tree
 }
 
 // maxRequestLog bounds the request log kept for Requests.
@@ -170,6 +171,7 @@ func (s *Server) resetState() {
 		s.timers = make(map[*time.Timer]bool)
 	}
 	s.requests = nil
+	s.resetAPIState()
 }
 
 // URL is the server's base URL ("http://127.0.0.1:PORT"), to pass to
@@ -285,10 +287,11 @@ func statusText(code int) string {
 	return fmt.Sprint(code)
 }
 
-// Reset forgets all state (contacts, conversations, messages, opt-outs,
-// webhook subscriptions, undeliverable numbers, the request and delivery
-// logs, rate-limit windows) while keeping the configuration, token and
-// address. Deliveries already queued still run.
+// Reset forgets all state (contacts and their notes and custom data,
+// conversations, messages, campaigns, saved replies, opt-outs, webhook
+// subscriptions, account settings and changes to users, undeliverable
+// numbers, the request and delivery logs, rate-limit windows) while keeping
+// the configuration, token and address. Deliveries already queued still run.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	user := s.userSlug
@@ -414,6 +417,7 @@ func (s *Server) receiveLocked(phone, body string) *message {
 		s.emitContactCreated(c)
 	}
 	cv := s.conversationLocked(phone, true)
+	cv.closed = false // an inbound text reopens a closed conversation
 	t := now()
 	m := &message{
 		slug: s.newSlug(), conv: cv, direction: "in", body: body, state: "received",

@@ -1,8 +1,10 @@
 package textustest
 
 import (
+	"encoding/json"
 	"html"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/textus-go/textus"
@@ -67,6 +69,8 @@ type wireContact struct {
 	Notes         any            `json:"notes"`
 	Data          map[string]any `json:"data"`
 	Conversations string         `json:"conversations"`
+	CustomData    any            `json:"customData,omitempty"`
+	FormattedData map[string]any `json:"formattedData,omitempty"`
 	CreatedAt     string         `json:"createdAt"`
 }
 
@@ -121,7 +125,7 @@ type wireConversation struct {
 	AccountPhoneNumber          string       `json:"accountPhoneNumber"`
 	FormattedAccountPhoneNumber string       `json:"formattedAccountPhoneNumber"`
 	RequestingUserInfo          wireUserInfo `json:"requestingUserInfo"`
-	AssignedContact             *string      `json:"assignedContact"`
+	AssignedContact             any          `json:"assignedContact"` // an IRI, an embedded contact or null
 	AssociatedContacts          string       `json:"associatedContacts"`
 	LatestPreviewableItem       *wireMessage `json:"latestPreviewableItem"`
 	Unanswered                  bool         `json:"unanswered"`
@@ -138,26 +142,27 @@ type wireAccountRef struct {
 }
 
 type wireAccount struct {
-	Type                string   `json:"@type"`
-	Context             string   `json:"@context,omitempty"`
-	ID                  string   `json:"id"`
-	Name                string   `json:"name"`
-	Slug                string   `json:"slug"`
-	AccountType         string   `json:"type"`
-	MultiUser           bool     `json:"multiUser"`
-	PhoneNumbers        []string `json:"phoneNumbers"`
-	ContactsEnabled     bool     `json:"contactsEnabled"`
-	MessagingRestricted bool     `json:"messagingRestricted"`
-	EffectiveRole       string   `json:"effectiveRole"`
-	FamilyCount         int      `json:"familyCount"`
-	ChildrenCount       int      `json:"childrenCount"`
-	Contacts            string   `json:"contacts"`
-	ContactFilters      string   `json:"contactFilters"`
-	ContactPhones       string   `json:"contactPhones"`
-	Conversations       string   `json:"conversations"`
-	ConversationFilters string   `json:"conversationFilters"`
-	SendMessages        string   `json:"sendMessages"`
-	ScheduleMessages    string   `json:"scheduleMessages"`
+	Type                string         `json:"@type"`
+	Context             string         `json:"@context,omitempty"`
+	ID                  string         `json:"id"`
+	Name                string         `json:"name"`
+	Slug                string         `json:"slug"`
+	AccountType         string         `json:"type"`
+	MultiUser           bool           `json:"multiUser"`
+	PhoneNumbers        []string       `json:"phoneNumbers"`
+	ContactsEnabled     bool           `json:"contactsEnabled"`
+	MessagingRestricted bool           `json:"messagingRestricted"`
+	EffectiveRole       string         `json:"effectiveRole"`
+	FamilyCount         int            `json:"familyCount"`
+	ChildrenCount       int            `json:"childrenCount"`
+	Settings            map[string]any `json:"settings"`
+	Contacts            string         `json:"contacts"`
+	ContactFilters      string         `json:"contactFilters"`
+	ContactPhones       string         `json:"contactPhones"`
+	Conversations       string         `json:"conversations"`
+	ConversationFilters string         `json:"conversationFilters"`
+	SendMessages        string         `json:"sendMessages"`
+	ScheduleMessages    string         `json:"scheduleMessages"`
 }
 
 type wireOptOut struct {
@@ -276,10 +281,15 @@ func (s *Server) wireContact(c *contact) *wireContact {
 		},
 		Notes: wireCollection{
 			Type: "hydra:Collection", ID: c.iri() + "/notes",
-			TotalItems: 0, Members: []any{},
+			TotalItems: len(c.notes), Members: s.wireNotes(c),
 		},
 		Data:          copyData(c.data),
 		Conversations: c.iri() + "/conversations",
+		CustomData: wireCollection{
+			Type: "hydra:Collection", Context: "/contexts/hydra:Collection.jsonld", ID: c.iri() + "/custom_data",
+			TotalItems: len(s.api.custom[c.slug]), Members: s.wireCustomData(c),
+		},
+		FormattedData: s.formattedData(c),
 		CreatedAt:     ts(c.createdAt),
 	}
 }
@@ -344,21 +354,27 @@ func (s *Server) wireMessage(m *message) *wireMessage {
 }
 
 func (s *Server) wireConversation(cv *conversation, withAccount bool) *wireConversation {
+	state := "open"
+	if cv.closed {
+		state = "closed"
+	}
 	w := &wireConversation{
 		Type:                        "Conversation",
 		Context:                     "/contexts/Conversation.jsonld",
 		ID:                          cv.iri(),
 		Slug:                        cv.slug,
-		CurrentState:                "open",
+		CurrentState:                state,
 		Account:                     s.accountIRI(),
 		PhoneNumber:                 cv.phone,
 		FormattedPhoneNumber:        phone.Display(cv.phone),
 		AccountPhoneNumber:          s.cfg.phone,
 		FormattedAccountPhoneNumber: phone.Display(s.cfg.phone),
 		RequestingUserInfo: wireUserInfo{
-			Type: "ConversationUserInfo",
-			ID:   cv.iri() + "/user_info",
-			Read: cv.read,
+			Type:     "ConversationUserInfo",
+			ID:       cv.iri() + "/user_info",
+			Read:     cv.read,
+			Starred:  cv.starred,
+			Assigned: cv.assigned,
 		},
 		AssociatedContacts: cv.iri() + "/associated_contacts",
 		Unanswered:         cv.unanswered(),
@@ -371,9 +387,8 @@ func (s *Server) wireConversation(cv *conversation, withAccount bool) *wireConve
 			w.RequestingUserInfo.ReadToTimelinePosition = tsPtr(m.createdAt)
 		}
 	}
-	if owners := s.contactsWithPhone(cv.phone); len(owners) == 1 {
-		iri := owners[0].iri()
-		w.AssignedContact = &iri
+	if ct := s.assignedContactLocked(cv); ct != nil {
+		w.AssignedContact = ct.iri()
 	}
 	if withAccount {
 		w.Type = "ConversationWithAccount"
@@ -400,18 +415,26 @@ func (s *Server) wirePhoneCall(pc *phoneCall) *wirePhoneCall {
 	}
 }
 
-func (s *Server) wireAccount() *wireAccount {
-	a := s.cfg.account
+func (s *Server) wireAccountOf(acct *fakeAccount) *wireAccount {
+	a := acct.slug
+	family := s.descendantsLocked(acct)
+	settings := make(map[string]any, len(acct.settings))
+	for k, v := range acct.settings {
+		settings[k] = copyData(v)
+	}
 	return &wireAccount{
 		Type:                "Account",
 		Context:             "/contexts/Account.jsonld",
-		ID:                  s.accountIRI(),
-		Name:                s.cfg.accountName,
+		ID:                  acct.iri(),
+		Name:                acct.name,
 		Slug:                a,
 		AccountType:         "standard",
-		PhoneNumbers:        []string{phone.Display(s.cfg.phone)},
+		PhoneNumbers:        []string{phone.Display(acct.phone)},
 		ContactsEnabled:     true,
 		EffectiveRole:       "admin",
+		FamilyCount:         len(family),
+		ChildrenCount:       len(s.childrenLocked(acct)),
+		Settings:            settings,
 		Contacts:            "/" + a + "/contacts",
 		ContactFilters:      "/" + a + "/contact_filters",
 		ContactPhones:       "/" + a + "/contact_phones",
@@ -483,4 +506,269 @@ func copyData(d map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// Shapes of notes, custom data, users, saved replies, campaigns, filters
+// and the account tree.
+
+type wireUser struct {
+	Type           string         `json:"@type"`
+	Context        string         `json:"@context,omitempty"`
+	ID             string         `json:"id"`
+	Name           string         `json:"name"`
+	FirstName      string         `json:"firstName"`
+	LastName       string         `json:"lastName"`
+	Email          string         `json:"email"`
+	Avatar         *string        `json:"avatar"`
+	AutomatedActor bool           `json:"automatedActor"`
+	HasPassword    bool           `json:"hasPassword"`
+	Discarded      bool           `json:"discarded"`
+	Settings       map[string]any `json:"settings"`
+	Memberships    any            `json:"memberships"` // a link, or an embedded collection
+}
+
+type wireMembership struct {
+	Type    string         `json:"@type"`
+	Context string         `json:"@context,omitempty"`
+	ID      string         `json:"id"`
+	Role    string         `json:"role"`
+	User    string         `json:"user"`
+	Account wireAccountRef `json:"account"`
+}
+
+type wireNote struct {
+	Type      string    `json:"@type"`
+	ID        string    `json:"id"`
+	Context   string    `json:"@context,omitempty"`
+	Content   string    `json:"content"`
+	CreatedAt string    `json:"createdAt"`
+	UpdatedAt string    `json:"updatedAt"`
+	User      *wireUser `json:"user"`
+	Contact   string    `json:"contact"`
+}
+
+type wireCustomDatum struct {
+	Type  string `json:"@type"`
+	ID    string `json:"id"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	Kind  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+type wireSavedReply struct {
+	Type        string         `json:"@type"`
+	Context     string         `json:"@context,omitempty"`
+	ID          string         `json:"id"`
+	Title       string         `json:"title"`
+	Content     string         `json:"content"`
+	Shared      bool           `json:"shared"`
+	User        string         `json:"user"`
+	Attachments wireCollection `json:"attachments"`
+}
+
+type wireCampaign struct {
+	Type               string         `json:"@type"`
+	Context            string         `json:"@context,omitempty"`
+	ID                 string         `json:"id"`
+	Title              string         `json:"title"`
+	MessageBody        string         `json:"messageBody"`
+	State              string         `json:"state"`
+	CampaignType       string         `json:"type"`
+	Schedule           *string        `json:"schedule"`
+	CreatedAt          string         `json:"createdAt"`
+	ScheduledAt        string         `json:"scheduledAt"`
+	SendingStartAt     *string        `json:"sendingStartAt"`
+	SendingEndAt       *string        `json:"sendingEndAt"`
+	EstimatedStartAt   *string        `json:"estimatedStartAt"`
+	EstimatedFinishAt  *string        `json:"estimatedFinishAt"`
+	DeliveryStatistics map[string]int `json:"deliveryStatistics"`
+	Delete             *string        `json:"delete"`
+	Edit               *string        `json:"edit"`
+	Cancel             *string        `json:"cancel"`
+	Account            string         `json:"account"`
+	Group              *string        `json:"group"`
+	User               *wireUser      `json:"user"`
+	TotalRecipients    int            `json:"totalRecipients"`
+}
+
+type wireConversationFilter struct {
+	Type                  string `json:"@type"`
+	ID                    string `json:"id"`
+	Context               string `json:"@context,omitempty"`
+	Slug                  string `json:"slug"`
+	Title                 string `json:"title"`
+	UnreadCount           int    `json:"unreadCount"`
+	TotalCount            int    `json:"totalCount"`
+	CloseConversations    string `json:"closeConversations"`
+	ReopenConversations   string `json:"reopenConversations"`
+	StarConversations     string `json:"starConversations"`
+	UnstarConversations   string `json:"unstarConversations"`
+	ReadConversations     string `json:"readConversations"`
+	UnreadConversations   string `json:"unreadConversations"`
+	AssignConversations   string `json:"assignConversations"`
+	UnassignConversations string `json:"unassignConversations"`
+	SearchConversations   string `json:"searchConversations"`
+}
+
+type wireAccountTree struct {
+	Type      string         `json:"@type"`
+	Context   string         `json:"@context,omitempty"`
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Slug      string         `json:"slug"`
+	Analytics string         `json:"analytics"`
+	Children  wireCollection `json:"children"`
+}
+
+// wireUser renders a user; memberships embedded when full, else a link.
+func (s *Server) wireUser(u *user, full bool) *wireUser {
+	first, last := splitName(u.name)
+	w := &wireUser{
+		Type: "User", Context: "/contexts/User.jsonld", ID: u.iri(),
+		Name: u.name, FirstName: first, LastName: last, Email: u.email,
+		Settings: copyData(u.settings), Memberships: u.iri() + "/memberships",
+	}
+	if full {
+		members := make([]any, 0, len(u.memberships))
+		for _, m := range u.memberships {
+			members = append(members, wireMembership{
+				Type: "Membership", Context: "/contexts/Membership.jsonld",
+				ID: u.iri() + "/memberships/" + m.slug, Role: m.role, User: u.iri(),
+				Account: wireAccountRef{Type: "Account", ID: m.account.iri(), Name: m.account.name},
+			})
+		}
+		w.Memberships = wireCollection{Type: "hydra:Collection", Context: "/contexts/hydra:Collection.jsonld",
+			ID: u.iri() + "/memberships", TotalItems: len(members), Members: members}
+	}
+	return w
+}
+
+func (s *Server) wireNote(n *note) *wireNote {
+	return &wireNote{
+		Type: "ContactNote", ID: n.iri(), Context: "/contexts/ContactNote.jsonld",
+		Content: n.content, CreatedAt: ts(n.createdAt), UpdatedAt: ts(n.createdAt),
+		User: s.wireUser(n.user, false), Contact: n.contact.iri(),
+	}
+}
+
+func (s *Server) wireNotes(c *contact) []any {
+	out := make([]any, 0, len(c.notes))
+	for _, n := range c.notes {
+		out = append(out, s.wireNote(n))
+	}
+	return out
+}
+
+func (s *Server) wireCustomData(c *contact) []any {
+	data := s.api.custom[c.slug]
+	out := make([]any, 0, len(data))
+	for _, d := range data {
+		out = append(out, wireCustomDatum{
+			Type: "ContactCustomData", ID: c.iri() + "/custom_data/" + d.slug,
+			Slug: d.slug, Title: d.title, Kind: d.typ, Value: d.value,
+		})
+	}
+	return out
+}
+
+// formattedData renders the contact's custom data as display text, keyed
+// by field slug.
+func (s *Server) formattedData(c *contact) map[string]any {
+	out := map[string]any{}
+	for _, d := range s.api.custom[c.slug] {
+		switch v := d.value.(type) {
+		case string:
+			out[d.slug] = v
+		case nil:
+		default:
+			b, err := json.Marshal(v)
+			if err == nil {
+				out[d.slug] = string(b)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) wireSavedReply(r *savedReply) *wireSavedReply {
+	members := make([]any, 0, len(r.attachments))
+	for i, a := range r.attachments {
+		m := map[string]any{"@type": "SavedReplyAttachment", "@context": "/contexts/SavedReplyAttachment.jsonld",
+			"id": r.iri() + "/attachments/" + strconv.Itoa(i+1)}
+		for k, v := range a {
+			m[k] = v
+		}
+		members = append(members, m)
+	}
+	return &wireSavedReply{
+		Type: "SavedReply", Context: "/contexts/SavedReply.jsonld", ID: r.iri(),
+		Title: r.title, Content: r.content, User: r.user.iri(),
+		Attachments: wireCollection{Type: "hydra:Collection", Context: "/contexts/hydra:Collection.jsonld",
+			ID: r.iri() + "/attachments", TotalItems: len(members), Members: members},
+	}
+}
+
+func (s *Server) wireCampaign(c *campaign) *wireCampaign {
+	state, iri := "sent", c.iri()
+	w := &wireCampaign{
+		Type: "Campaign", Context: "/contexts/Campaign.jsonld", ID: iri,
+		Title: c.title, MessageBody: c.body, CampaignType: "single",
+		CreatedAt: ts(c.createdAt), ScheduledAt: ts(c.scheduledAt),
+		DeliveryStatistics: map[string]int{
+			"recipients": c.recipients, "messages": c.sent, "optedOut": c.optedOut, "excluded": c.excluded,
+		},
+		Delete: &iri, Account: c.account.iri(), User: s.wireUser(c.user, false), TotalRecipients: c.sent,
+	}
+	if c.scheduled {
+		state = "scheduled"
+		cancel := iri + "/cancel"
+		w.Edit, w.Cancel = &iri, &cancel
+		w.EstimatedStartAt = tsPtr(c.scheduledAt)
+	} else {
+		w.SendingStartAt, w.SendingEndAt = tsPtr(c.scheduledAt), tsPtr(c.scheduledAt)
+	}
+	w.State = state
+	return w
+}
+
+func (s *Server) wireAccountTree(a *fakeAccount) *wireAccountTree {
+	children := []any{}
+	for _, c := range s.childrenLocked(a) {
+		children = append(children, s.wireAccountTree(c))
+	}
+	return &wireAccountTree{
+		Type: "AccountTree", Context: "/contexts/AccountTree.jsonld", ID: a.iri(), Name: a.name, Slug: a.slug,
+		Analytics: a.iri() + "/analytics",
+		Children: wireCollection{Type: "hydra:Collection", Context: "/contexts/hydra:Collection.jsonld",
+			ID: a.iri() + "/children", TotalItems: len(children), Members: children},
+	}
+}
+
+// childrenLocked lists the direct children of a.
+func (s *Server) childrenLocked(a *fakeAccount) []*fakeAccount {
+	var out []*fakeAccount
+	for _, b := range s.api.accounts {
+		if b.parent == a {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// assignedContactLocked is the contact a conversation is with: the one
+// assigned with assign_contact, else the number's only contact.
+func (s *Server) assignedContactLocked(cv *conversation) *contact {
+	if cv.contact != nil {
+		return cv.contact
+	}
+	if owners := s.contactsWithPhone(cv.phone); len(owners) == 1 {
+		return owners[0]
+	}
+	return nil
+}
+
+// splitName splits a full name into first and last.
+func splitName(name string) (first, last string) {
+	return (&contact{name: name}).firstLast()
 }

@@ -274,7 +274,13 @@ func TestObserverIsNotGivenSecretsOrContent(t *testing.T) {
 	run := startRun(t, h)
 	waitFor(t, "dead-lettered", func() bool { return queueLen(t, q) == 0 })
 	require.NoError(t, run.stop(t))
-	seen := fmt.Sprintf("%+v %+v", obs.deliveries(), obs.jobs())
+	// Times are left out of the scan: their digits could hold "303" by
+	// chance.
+	jobs := obs.jobs()
+	for i := range jobs {
+		jobs[i].start.EnqueuedAt = time.Time{}
+	}
+	seen := fmt.Sprintf("%+v %+v", obs.deliveries(), jobs)
 	for _, s := range []string{"SENSITIVE-PAYLOAD", "+13035551234", "303", testSecret, Sign(testSecret, body), Sign("textus-wrong", body)} {
 		assert.NotContains(t, seen, s)
 	}

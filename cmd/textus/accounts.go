@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"strings"
 
 	"github.com/textus-go/textus"
 )
@@ -13,7 +12,7 @@ import (
 func accountsCommand() *command {
 	return &command{
 		name:    "accounts",
-		summary: "List the accounts the token can use",
+		summary: "List the accounts the token can use, their tree and settings",
 		subs: []*command{{
 			name:     "list",
 			summary:  "List the accounts where the token's user has a membership",
@@ -23,6 +22,34 @@ func accountsCommand() *command {
 			examples: "textus accounts list\n" +
 				"textus accounts list --json | jq -r .slug",
 			run: accountsList,
+		}, {
+			name:     "tree",
+			summary:  "Show the accounts you can use as a tree",
+			synopsis: "[--role ROLE] [flags]",
+			desc:     "Shows the accounts where the token's user has a membership, each with the accounts below it.",
+			examples: "textus accounts tree\n" +
+				"textus accounts tree --role admin --json",
+			run: accountsTree,
+		}, {
+			name:     "descendants",
+			summary:  "List an account and every account below it",
+			synopsis: "[SLUG] [--query Q] [flags]",
+			desc:     "Lists the account (default: TEXTUS_ACCOUNT) and all its descendants, in one flat list.",
+			examples: "textus accounts descendants\n" +
+				"textus accounts descendants my_account --query denver",
+			run: accountsDescendants,
+		}, {
+			name:     "settings",
+			summary:  "Show or change an account's settings",
+			synopsis: "[SLUG] [--set NAME=VALUE ...] [flags]",
+			desc: "Shows the account's settings (default account: TEXTUS_ACCOUNT), or changes them with\n" +
+				"--set: each sends {\"NAME\": {\"value\": VALUE}}, VALUE read as JSON when it is JSON (true,\n" +
+				"460, {\"officeHours\": false}) and as text otherwise. Changing settings needs an admin.\n" +
+				"A change is not retried once it may have reached TextUs (exit code 3): show the\n" +
+				"settings and apply it again if needed.",
+			examples: "textus accounts settings\n" +
+				"textus accounts settings my_account --set inboundMmsDisabled=true --set forwardingNumber=5555555555",
+			run: accountsSettings,
 		}},
 	}
 }
@@ -35,14 +62,7 @@ func accountsList(ctx context.Context, a *app, in *invocation) error {
 	if err != nil {
 		return err
 	}
-	return printList(a, c.Accounts.List(ctx, nil), listing[*textus.Account]{
-		header: []string{"SLUG", "NAME", "TYPE", "PHONE NUMBERS"},
-		row: func(ac *textus.Account) []string {
-			return []string{ac.Slug, ac.Name, ac.AccountType, strings.Join(ac.PhoneNumbers, ", ")}
-		},
-		empty: "No accounts.",
-		limit: *limit,
-	})
+	return printList(a, c.Accounts.List(ctx, nil), accountListing(*limit))
 }
 
 func versionCommand() *command {

@@ -16,7 +16,7 @@ import (
 func contactsCommand() *command {
 	return &command{
 		name:    "contacts",
-		summary: "List, show, create, update, search, export and import contacts",
+		summary: "List, show, create, update, search, note, export and import contacts",
 		subs: []*command{
 			{
 				name:     "list",
@@ -71,10 +71,96 @@ func contactsCommand() *command {
 					"textus contacts update DQeeO69 --data businessName=Acme --data oldKey=",
 				run: contactsUpdate,
 			},
+			{
+				name:     "notes",
+				summary:  "List the notes written about a contact",
+				synopsis: "ID [flags]",
+				desc:     "Lists the notes users wrote about the contact, in the order TextUs keeps them.",
+				examples: "textus contacts notes DQeeO69\n" +
+					"textus contacts notes /contacts/DQeeO69 --json | jq -r .content",
+				run: contactsNotes,
+			},
+			{
+				name:     "note",
+				summary:  "Add a note to a contact",
+				synopsis: "ID TEXT [flags]",
+				desc: "Adds a note (which the contact never sees). TEXT - reads standard input.\n\n" +
+					"Adding a note is never retried once it may have reached TextUs: exit code 3 means it may\n" +
+					"have been added; list the notes before adding it again.",
+				examples: "textus contacts note DQeeO69 \"Prefers texts after 5pm\"\n" +
+					"echo \"Interview booked for Tuesday\" | textus contacts note DQeeO69 -",
+				run: contactsNote,
+			},
 			exportCommand(),
 			importCommand(),
 		},
 	}
+}
+
+// noteListing is how note lists are printed.
+func noteListing(limit int) listing[*textus.ContactNote] {
+	return listing[*textus.ContactNote]{
+		header: []string{"ID", "WRITTEN", "BY", "NOTE"},
+		row: func(n *textus.ContactNote) []string {
+			return []string{slug(n.ID), formatTime(n.CreatedAt), orDefault(n.UserName, slug(n.User)), snippet(n.Content, 80)}
+		},
+		empty: "No notes.",
+		limit: limit,
+	}
+}
+
+func contactsNotes(ctx context.Context, a *app, in *invocation) error {
+	a.apiFlags(in.fs)
+	a.jsonFlag(in.fs)
+	limit := in.fs.Int("limit", 0, "stop after `N` notes (0: all)")
+	pos, err := a.parse(in)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError(in.path, "want one contact ID")
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	return printList(a, c.Contacts.Notes(ctx, pos[0]), noteListing(*limit))
+}
+
+func contactsNote(ctx context.Context, a *app, in *invocation) error {
+	a.apiFlags(in.fs)
+	a.jsonFlag(in.fs)
+	pos, err := a.parse(in)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageError(in.path, "want a contact ID and the note's TEXT")
+	}
+	text, err := a.readBody(pos[1], "the note")
+	if err != nil {
+		return err
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	n, err := c.Contacts.CreateNote(ctx, pos[0], text)
+	if err != nil {
+		if errors.Is(err, textus.ErrOutcomeUnknown) {
+			return &outcomeError{
+				what:  "the note may have been added although no answer came back",
+				check: "list the notes (textus contacts notes " + pos[0] + ") before adding it again",
+				err:   err,
+			}
+		}
+		return err
+	}
+	if a.g.json {
+		return writeJSON(a.stdout, n)
+	}
+	fmt.Fprintf(a.stdout, "Added note %s to %s.\n", n.ID, orDefault(n.Contact, pos[0]))
+	return nil
 }
 
 // contactListing is how contact lists are printed.
@@ -344,6 +430,13 @@ func (a *app) showContact(c *textus.Contact) error {
 			label = "Data:"
 		}
 		fmt.Fprintf(tw, "%s\t%s=%s\n", label, cell(k), oneLine(dataCell(c.Data[k])))
+	}
+	for i, d := range c.CustomData {
+		label := ""
+		if i == 0 {
+			label = "Custom data:"
+		}
+		fmt.Fprintf(tw, "%s\t%s=%s\n", label, cell(orDefault(d.Slug, d.Title)), oneLine(dataCell(d.Value)))
 	}
 	fmt.Fprintf(tw, "Created:\t%s\n", formatTime(c.CreatedAt))
 	return tw.Flush()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/textus-go/textus"
 )
@@ -13,7 +14,7 @@ import (
 func messagesCommand() *command {
 	return &command{
 		name:    "messages",
-		summary: "Send text messages",
+		summary: "Send and schedule text messages",
 		subs: []*command{{
 			name:     "send",
 			summary:  "Send a text message to one number",
@@ -31,8 +32,102 @@ func messagesCommand() *command {
 				"echo \"Your offer letter is ready\" | textus messages send --to 303-555-1234 --body -\n" +
 				"textus messages send --to +13035551234 --body Hello --json",
 			run: messagesSend,
+		}, {
+			name:     "schedule",
+			summary:  "Schedule a text message for later",
+			synopsis: "--to PHONE --body TEXT --at TIME [--from PHONE] [--saved-reply ID] [flags]",
+			desc: "Schedules one text message from the account. --at is an RFC 3339 time or a duration from\n" +
+				"now (90m, 24h). Without --from the account's own number is used (read from the account\n" +
+				"first; an account with several numbers needs --from). --body - reads standard input.\n\n" +
+				"Like a send, a schedule is never retried once it may have reached TextUs: exit code 3\n" +
+				"means it may be scheduled; check the conversation before scheduling it again.",
+			examples: "textus messages schedule --to +13035551234 --body \"Reminder: interview at 3pm\" --at 2030-01-02T14:00:00-07:00\n" +
+				"textus messages schedule --to 303-555-1234 --body \"Still interested?\" --at 72h --saved-reply QxvonQv",
+			run: messagesSchedule,
 		}},
 	}
+}
+
+// readBody returns the text of a --body flag (or a TEXT argument), "-"
+// reading standard input; what names it in the error for an empty one.
+func (a *app) readBody(body, what string) (string, error) {
+	text := body
+	if text == "-" {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, 1<<20))
+		if err != nil {
+			return "", fmt.Errorf("reading the body from standard input: %w", err)
+		}
+		text = strings.TrimRight(string(b), "\r\n")
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", inputError("%s is empty", what)
+	}
+	return text, nil
+}
+
+func messagesSchedule(ctx context.Context, a *app, in *invocation) error {
+	a.apiFlags(in.fs)
+	a.jsonFlag(in.fs)
+	to := in.fs.String("to", "", "recipient `PHONE`")
+	body := in.fs.String("body", "", "message `TEXT` (\"-\" reads standard input)")
+	at := in.fs.String("at", "", "when to send: an RFC 3339 `TIME`, or a duration from now")
+	from := in.fs.String("from", "", "the account's `PHONE` number to send from (default: the account's number)")
+	savedReply := in.fs.String("saved-reply", "", "the saved reply `ID` the message comes from")
+	pos, err := a.parse(in)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError(in.path, "unexpected argument %q", pos[0])
+	}
+	switch {
+	case strings.TrimSpace(*to) == "":
+		return usageError(in.path, "--to is required")
+	case *body == "":
+		return usageError(in.path, "--body is required")
+	case *at == "":
+		return usageError(in.path, "--at is required")
+	}
+	phone, err := textus.NormalizePhone(*to)
+	if err != nil {
+		return err
+	}
+	if *from != "" {
+		if _, err := textus.NormalizePhone(*from); err != nil {
+			return inputError("--from: %s", strings.TrimPrefix(err.Error(), "textus: "))
+		}
+	}
+	when, err := parseWhen("at", *at, false)
+	if err != nil {
+		return err
+	}
+	if !when.After(time.Now()) {
+		return inputError("--at %s is not in the future", when.Format(time.RFC3339))
+	}
+	text, err := a.readBody(*body, "the message body")
+	if err != nil {
+		return err
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	m, err := c.Messages.Schedule(ctx, &textus.ScheduleMessageParams{To: phone, From: *from, Body: text, SavedReply: *savedReply, At: when})
+	if err != nil {
+		if errors.Is(err, textus.ErrOutcomeUnknown) {
+			return &outcomeError{
+				what:  "the message to " + phone + " may have been scheduled although no answer came back",
+				check: "check the conversation (textus conversations timeline " + phone + ") before scheduling it again",
+				err:   err,
+			}
+		}
+		return err
+	}
+	if a.g.json {
+		return writeJSON(a.stdout, m)
+	}
+	fmt.Fprintf(a.stdout, "Scheduled %s to %s for %s.\n", m.ID, phone, formatTime(when))
+	return nil
 }
 
 func messagesSend(ctx context.Context, a *app, in *invocation) error {
@@ -68,16 +163,9 @@ func messagesSend(ctx context.Context, a *app, in *invocation) error {
 			return inputError("--from: %s", strings.TrimPrefix(err.Error(), "textus: "))
 		}
 	}
-	text := *body
-	if text == "-" {
-		b, err := io.ReadAll(io.LimitReader(a.stdin, 1<<20))
-		if err != nil {
-			return fmt.Errorf("reading the body from standard input: %w", err)
-		}
-		text = strings.TrimRight(string(b), "\r\n")
-	}
-	if strings.TrimSpace(text) == "" {
-		return inputError("the message body is empty")
+	text, err := a.readBody(*body, "the message body")
+	if err != nil {
+		return err
 	}
 	c, err := a.client()
 	if err != nil {
@@ -120,51 +208,4 @@ func messagesSend(ctx context.Context, a *app, in *invocation) error {
 	}
 	fmt.Fprintf(a.stdout, "Sent %s to %s (%s).\n", id, phone, state)
 	return nil
-}
-
-func conversationsCommand() *command {
-	return &command{
-		name:    "conversations",
-		summary: "Read conversations",
-		subs: []*command{{
-			name:     "timeline",
-			summary:  "Show the messages exchanged with a phone number",
-			synopsis: "PHONE [flags]",
-			desc: "Finds the account's conversation with PHONE and lists its messages, newest first.\n" +
-				"Use it to check whether a message went out before sending it again.",
-			examples: "textus conversations timeline +13035551234\n" +
-				"textus conversations timeline \"(303) 555-1234\" --limit 10\n" +
-				"textus conversations timeline 303-555-1234 --json | jq -r .body",
-			run: conversationsTimeline,
-		}},
-	}
-}
-
-func conversationsTimeline(ctx context.Context, a *app, in *invocation) error {
-	a.apiFlags(in.fs)
-	a.jsonFlag(in.fs)
-	limit := in.fs.Int("limit", 0, "stop after `N` messages (0: all)")
-	phone, c, err := a.phoneArg(in)
-	if err != nil {
-		return err
-	}
-	cv, err := c.Conversations.GetByPhone(ctx, phone)
-	if err != nil {
-		return err
-	}
-	if !a.g.json {
-		state := string(cv.CurrentState)
-		if state == "" {
-			state = "unknown state"
-		}
-		fmt.Fprintf(a.stdout, "Conversation %s with %s (%s)\n\n", cv.ID, orDefault(cv.PhoneNumber, phone), state)
-	}
-	return printList(a, c.Conversations.Timeline(ctx, cv.ID), listing[*textus.Message]{
-		header: []string{"TIME", "DIRECTION", "STATE", "ID", "BODY"},
-		row: func(m *textus.Message) []string {
-			return []string{formatTime(m.Time()), string(m.Direction), string(m.DeliveryState), slug(m.ID), snippet(m.Body, 80)}
-		},
-		empty: "No messages.",
-		limit: *limit,
-	})
 }

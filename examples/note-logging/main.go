@@ -1,16 +1,17 @@
-// Command note-logging keeps a CRM's activity notes in step with TextUs: on
-// every message.received and message.delivered webhook it reads the
-// conversation's timeline (c.Conversations.Timeline) and appends a note to
-// the contact's CRM record for each message not yet logged. Notes are
-// de-duplicated by message id, so retried or duplicated deliveries, and
-// several events for the same conversation, never log a message twice.
+// Command note-logging keeps a record of every text on the TextUs contact
+// it was exchanged with: on every message.received and message.delivered
+// webhook it reads the conversation's timeline (c.Conversations.Timeline)
+// and adds a note to the contact (c.Contacts.CreateNote, the notes
+// endpoint) for each message not yet noted. Notes are de-duplicated by
+// message id, which each note names on its last line, so retried or
+// duplicated deliveries, several events for the same conversation, and a
+// note whose answer was lost never log a message twice.
 //
-// Offline demo (the default), on a fake TextUs server with an in-memory CRM:
+// Offline demo (the default), on a fake TextUs server:
 //
 //	go run ./examples/note-logging
 //
-// Against the real API, serving the webhook endpoint until SIGINT or SIGTERM
-// (the notes are kept in memory and logged):
+// Against the real API, serving the webhook endpoint until SIGINT or SIGTERM:
 //
 //	TEXTUS_TOKEN=... TEXTUS_ACCOUNT=my_account TEXTUS_WEBHOOK_SECRET=textus-... \
 //	TEXTUS_WEBHOOK_ADDR=:8080 go run ./examples/note-logging
@@ -18,7 +19,9 @@
 // Subscribe the endpoint (https://your-host/webhooks/textus) to
 // message.received and message.delivered first, with c.Webhooks.Create, and
 // put its webhookSecret in TEXTUS_WEBHOOK_SECRET. TEXTUS_BASE_URL optionally
-// overrides https://next.textus.com.
+// overrides https://next.textus.com. Messages with a number that no contact
+// has are not noted (there is no record to note them on). The CRM interface
+// lets the same logger write to another system's notes instead.
 package main
 
 import (
@@ -50,7 +53,7 @@ func run(ctx context.Context, stdout io.Writer, env func(string) string) error {
 const candidate = "+13035551234"
 
 func demo(ctx context.Context, w io.Writer) error {
-	fmt.Fprintln(w, "note-logging demo: a fake TextUs server plays TextUs; the CRM is in memory.")
+	fmt.Fprintln(w, "note-logging demo: a fake TextUs server plays TextUs; the notes go on its contacts.")
 	fake := textustest.NewServer()
 	stopReceiver := func() {}
 	defer func() {
@@ -58,8 +61,7 @@ func demo(ctx context.Context, w io.Writer) error {
 		stopReceiver()
 	}()
 	c := fake.Client()
-	crm := &MemoryCRM{}
-	notes := &NoteLogger{Client: c, CRM: crm}
+	notes := &NoteLogger{Client: c, CRM: &ContactNotes{Client: c}}
 
 	events := []textus.EventType{textus.EventMessageReceived, textus.EventMessageDelivered}
 	stop, err := exampleenv.StartReceiver(ctx, c, webhookPath, events, notes.Register)
@@ -68,6 +70,13 @@ func demo(ctx context.Context, w io.Writer) error {
 	}
 	stopReceiver = stop
 
+	// The candidate is a contact, as an ATS integration would have made.
+	contact, err := c.Contacts.Create(ctx, &textus.ContactParams{
+		Name: "Jordan Lee", Phones: []textus.PhoneParams{{Number: candidate, Type: "Mobile"}},
+	})
+	if err != nil {
+		return err
+	}
 	// A recruiter texts the candidate twice and the candidate answers.
 	for _, body := range []string{"Hi Jordan, thanks for applying to Acme!", "Are you free for a call tomorrow at 3pm?"} {
 		_, err := c.Messages.Send(ctx, &textus.SendMessageParams{To: candidate, Body: body})
@@ -85,9 +94,10 @@ func demo(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(w, "Webhook deliveries handled: %d. CRM notes for %s:\n", len(fake.Deliveries()), candidate)
-	for _, n := range crm.Notes(candidate) {
-		fmt.Fprintf(w, "  %-3s %q\n", n.Direction, n.Body)
+	fmt.Fprintf(w, "Webhook deliveries handled: %d. Notes on %s (%s) in TextUs:\n", len(fake.Deliveries()), contact.Name, candidate)
+	n, err := printNotes(ctx, w, c, contact.ID)
+	if err != nil {
+		return err
 	}
 
 	// A reconciliation run, like a second delivery of an event, finds
@@ -100,8 +110,24 @@ func demo(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Syncing the conversation again added %d notes; the CRM has %d.\n", added, len(crm.Notes(candidate)))
+	fmt.Fprintf(w, "Syncing the conversation again added %d notes; the contact has %d.\n", added, n+added)
 	return nil
+}
+
+// printNotes prints the message notes of a contact, read back from TextUs,
+// and returns how many there are.
+func printNotes(ctx context.Context, w io.Writer, c *textus.Client, contactID string) (int, error) {
+	n := 0
+	for note, err := range c.Contacts.Notes(ctx, contactID) {
+		if err != nil {
+			return n, err
+		}
+		if dir, body, _, ok := parseNote(note.Content); ok {
+			fmt.Fprintf(w, "  %-3s %q\n", dir, body)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // ---- live ------------------------------------------------------------------
@@ -111,6 +137,6 @@ func live(ctx context.Context, w io.Writer, env func(string) string) error {
 	if err != nil {
 		return err
 	}
-	(&NoteLogger{Client: lv.Client, CRM: &MemoryCRM{}, Logger: lv.Logger}).Register(lv.Handler)
+	(&NoteLogger{Client: lv.Client, CRM: &ContactNotes{Client: lv.Client}, Logger: lv.Logger}).Register(lv.Handler)
 	return exampleenv.Serve(ctx, lv.Addr, webhookPath, lv.Handler, lv.Logger)
 }

@@ -162,7 +162,7 @@ func TestMemoryCRMAddNoteIsIdempotent(t *testing.T) {
 	added, err = crm.AddNote(ctx, n)
 	require.NoError(t, err)
 	assert.False(t, added)
-	has, err := crm.HasNote(ctx, "/messages/a")
+	has, err := crm.HasNote(ctx, phone, "/messages/a")
 	require.NoError(t, err)
 	assert.True(t, has)
 	assert.Len(t, crm.Notes(phone), 1)
@@ -172,12 +172,12 @@ func TestRunDemo(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out, func(string) string { return "" }))
-	assert.Equal(t, `note-logging demo: a fake TextUs server plays TextUs; the CRM is in memory.
-Webhook deliveries handled: 3. CRM notes for +13035551234:
+	assert.Equal(t, `note-logging demo: a fake TextUs server plays TextUs; the notes go on its contacts.
+Webhook deliveries handled: 3. Notes on Jordan Lee (+13035551234) in TextUs:
   out "Hi Jordan, thanks for applying to Acme!"
   out "Are you free for a call tomorrow at 3pm?"
   in  "Yes, 3pm works"
-Syncing the conversation again added 0 notes; the CRM has 3.
+Syncing the conversation again added 0 notes; the contact has 3.
 `, out.String())
 }
 

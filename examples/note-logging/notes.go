@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -20,16 +21,19 @@ type Note struct {
 	At        time.Time
 }
 
-// CRM is the stand-in for the CRM's notes API.
+// CRM is where the notes go: the TextUs contacts themselves
+// (ContactNotes), or another system's notes API (MemoryCRM stands in for
+// one).
 type CRM interface {
-	// HasNote reports whether a note for the message exists.
-	HasNote(ctx context.Context, messageID string) (bool, error)
+	// HasNote reports whether a note for the message exists on the record
+	// of phone.
+	HasNote(ctx context.Context, phone, messageID string) (bool, error)
 	// AddNote appends n to the contact's record unless a note for
 	// n.MessageID exists, atomically; it reports whether it added it.
 	AddNote(ctx context.Context, n Note) (bool, error)
 }
 
-// MemoryCRM is an in-memory CRM.
+// MemoryCRM is an in-memory CRM, the stand-in for another system's notes.
 type MemoryCRM struct {
 	mu    sync.Mutex
 	notes []Note
@@ -37,7 +41,7 @@ type MemoryCRM struct {
 }
 
 // HasNote implements CRM.
-func (m *MemoryCRM) HasNote(_ context.Context, messageID string) (bool, error) {
+func (m *MemoryCRM) HasNote(_ context.Context, _, messageID string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.seen[messageID], nil
@@ -108,6 +112,10 @@ func (l *NoteLogger) handle(ctx context.Context, e *textus.MessageEvent) error {
 	// An error answers 500, and TextUs delivers the event again; the notes
 	// already added are not added twice.
 	_, err := l.Sync(ctx, id, phone)
+	if errors.Is(err, ErrNoContact) {
+		l.log("no contact has the number; its messages are not noted", "phone", phone)
+		return nil // a retry would find no contact either
+	}
 	return err
 }
 
@@ -128,7 +136,7 @@ func (l *NoteLogger) Sync(ctx context.Context, conversationID, phone string) (in
 		if m.ID == "" {
 			continue
 		}
-		noted, err := l.CRM.HasNote(ctx, m.ID)
+		noted, err := l.CRM.HasNote(ctx, phone, m.ID)
 		if err != nil {
 			return 0, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -59,7 +60,9 @@ func (s *Server) routes() []route {
 			r(http.MethodPost, ControlPrefix+"/receive", s.controlReceive),
 			r(http.MethodGet, ControlPrefix+"/sent", s.controlSent),
 			r(http.MethodPut, ControlPrefix+"/undeliverable/:phone", s.controlUndeliverable),
+			r(http.MethodDelete, ControlPrefix+"/undeliverable/:phone", s.controlDeliverable),
 			r(http.MethodGet, ControlPrefix+"/deliveries", s.controlDeliveries),
+			r(http.MethodPost, ControlPrefix+"/redeliver", s.controlRedeliver),
 			r(http.MethodPost, ControlPrefix+"/reset", s.controlReset),
 		)
 	}
@@ -827,29 +830,78 @@ func (s *Server) controlUndeliverable(c *call) result {
 	return result{status: http.StatusNoContent}
 }
 
+func (s *Server) controlDeliverable(c *call) result {
+	if err := s.SetDeliverable(c.params["phone"]); err != nil {
+		return errorResult(http.StatusUnprocessableEntity, "phone number: %v", err)
+	}
+	return result{status: http.StatusNoContent}
+}
+
+// controlRedeliver is POST /_textustest/redeliver {"id": "<delivery id>"}:
+// Redeliver.
+func (s *Server) controlRedeliver(c *call) result {
+	var in struct {
+		ID string `json:"id"`
+	}
+	if res, failed := c.decode(&in); failed {
+		return res
+	}
+	switch err := s.Redeliver(in.ID); {
+	case err == nil:
+		return result{status: http.StatusAccepted}
+	case errors.Is(err, errNoSuchDelivery):
+		return errorResult(http.StatusNotFound, "%v", err)
+	case errors.Is(err, errDeliveryUnderway):
+		return errorResult(http.StatusConflict, "%v", err)
+	default:
+		return errorResult(http.StatusServiceUnavailable, "%v", err)
+	}
+}
+
 func (s *Server) controlReset(*call) result {
 	s.Reset()
 	return result{status: http.StatusNoContent}
 }
 
 type wireControlDelivery struct {
-	ID        string `json:"id"`
-	Webhook   string `json:"webHook"`
-	URL       string `json:"url"`
-	Action    string `json:"action"`
-	Attempts  int    `json:"attempts"`
-	Statuses  []int  `json:"statuses"`
-	Delivered bool   `json:"delivered"`
-	Done      bool   `json:"done"`
+	ID        string               `json:"id"`
+	Webhook   string               `json:"webHook"`
+	URL       string               `json:"url"`
+	Action    string               `json:"action"`
+	Attempts  int                  `json:"attempts"`
+	Statuses  []int                `json:"statuses"`
+	Delivered bool                 `json:"delivered"`
+	Done      bool                 `json:"done"`
+	Series    int                  `json:"series"`
+	Log       []wireControlAttempt `json:"log"`
+}
+
+// wireControlAttempt is one DeliveryAttempt in the control API.
+type wireControlAttempt struct {
+	Series          int     `json:"series"`
+	Time            string  `json:"time"`
+	LatencySeconds  float64 `json:"latencySeconds"`
+	Status          int     `json:"status"`
+	Answer          string  `json:"answer"`
+	AnswerTruncated bool    `json:"answerTruncated"`
+	Error           string  `json:"error,omitempty"`
 }
 
 func (s *Server) controlDeliveries(c *call) result {
 	var members []any
 	for _, d := range s.Deliveries() {
-		members = append(members, wireControlDelivery{
+		w := wireControlDelivery{
 			ID: d.ID, Webhook: d.Webhook, URL: d.URL, Action: string(d.Action),
 			Attempts: d.Attempts, Statuses: append([]int{}, d.Statuses...), Delivered: d.Delivered, Done: d.Done,
-		})
+			Series: d.Series, Log: []wireControlAttempt{},
+		}
+		for _, a := range d.Log {
+			w.Log = append(w.Log, wireControlAttempt{
+				Series: a.Series, Time: ts(a.Time), LatencySeconds: a.Latency.Seconds(), Status: a.Status,
+				Answer: a.Answer, AnswerTruncated: a.AnswerTruncated, Error: a.Error,
+			})
+		}
+		members = append(members, w)
 	}
 	return c.page("hydra:Collection", members, nil)
 }

@@ -153,7 +153,9 @@
 //	POST /_textustest/receive               {"from": "+13035551234", "body": "STOP"}  (ReceiveMessage)
 //	GET  /_textustest/sent                  the messages sent (SentMessages), paginated
 //	PUT  /_textustest/undeliverable/:phone  (SetUndeliverable)
-//	GET  /_textustest/deliveries            webhook deliveries and their attempts
+//	DELETE /_textustest/undeliverable/:phone (SetDeliverable)
+//	GET  /_textustest/deliveries            webhook deliveries and the log of their attempts
+//	POST /_textustest/redeliver             {"id": "/integrations/.../deliveries/..."}  (Redeliver)
 //	POST /_textustest/reset                 (Reset)
 //
 // For clients in other languages, the textus command runs the fake on its

@@ -39,6 +39,8 @@ func fakeCommand() *command {
 			"  GET  " + textustest.ControlPrefix + "/sent                                             messages sent so far\n" +
 			"  GET  " + textustest.ControlPrefix + "/deliveries                                       webhook deliveries\n" +
 			"  PUT  " + textustest.ControlPrefix + "/undeliverable/PHONE                              sends to PHONE fail\n" +
+			"  DELETE " + textustest.ControlPrefix + "/undeliverable/PHONE                            they are delivered again\n" +
+			"  POST " + textustest.ControlPrefix + "/redeliver  {\"id\": \"DELIVERY-ID\"}                     send a delivery again\n" +
 			"  POST " + textustest.ControlPrefix + "/reset                                            forget everything",
 		examples: "textus fake\n" +
 			"textus fake --addr 127.0.0.1:8089 --token dev-token --page-size 100 --rate-limit 0\n" +

@@ -272,17 +272,42 @@ func (a *app) noArgs(in *invocation) (*textus.Client, error) {
 	return a.client()
 }
 
-// phoneArg parses the invocation (its flags registered first), expects one
-// PHONE argument, and returns it in E.164 form with a client.
-func (a *app) phoneArg(in *invocation) (string, *textus.Client, error) {
+// oneArg parses the invocation (its flags registered first) and returns
+// its one positional argument; anything else is a usage error that says
+// "want one " and what.
+func (a *app) oneArg(in *invocation, what string) (string, error) {
 	pos, err := a.parse(in)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usageError(in.path, "want one %s", what)
+	}
+	return pos[0], nil
+}
+
+// idArg is oneArg followed by a client: the prologue of the commands that
+// act on one resource.
+func (a *app) idArg(in *invocation, what string) (string, *textus.Client, error) {
+	arg, err := a.oneArg(in, what)
 	if err != nil {
 		return "", nil, err
 	}
-	if len(pos) != 1 {
-		return "", nil, usageError(in.path, "want one PHONE number")
+	c, err := a.client()
+	if err != nil {
+		return "", nil, err
 	}
-	phone, err := textus.NormalizePhone(pos[0])
+	return arg, c, nil
+}
+
+// phoneArg parses the invocation (its flags registered first), expects one
+// PHONE argument, and returns it in E.164 form with a client.
+func (a *app) phoneArg(in *invocation) (string, *textus.Client, error) {
+	arg, err := a.oneArg(in, "PHONE number")
+	if err != nil {
+		return "", nil, err
+	}
+	phone, err := textus.NormalizePhone(arg)
 	if err != nil {
 		return "", nil, err
 	}

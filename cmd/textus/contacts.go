@@ -113,18 +113,11 @@ func contactsNotes(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
 	limit := in.fs.Int("limit", 0, "stop after `N` notes (0: all)")
-	pos, err := a.parse(in)
+	id, c, err := a.idArg(in, "contact ID")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one contact ID")
-	}
-	c, err := a.client()
-	if err != nil {
-		return err
-	}
-	return printList(a, c.Contacts.Notes(ctx, pos[0]), noteListing(*limit))
+	return printList(a, c.Contacts.Notes(ctx, id), noteListing(*limit))
 }
 
 func contactsNote(ctx context.Context, a *app, in *invocation) error {
@@ -209,18 +202,11 @@ func contactsSearch(ctx context.Context, a *app, in *invocation) error {
 func contactsGet(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
-	pos, err := a.parse(in)
+	id, c, err := a.idArg(in, "contact ID")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one contact ID")
-	}
-	c, err := a.client()
-	if err != nil {
-		return err
-	}
-	ct, err := c.Contacts.Get(ctx, pos[0])
+	ct, err := c.Contacts.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -343,12 +329,9 @@ func contactsUpdate(ctx context.Context, a *app, in *invocation) error {
 	a.jsonFlag(in.fs)
 	var f contactFlags
 	f.define(in)
-	pos, err := a.parse(in)
+	arg, err := a.oneArg(in, "contact ID")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one contact ID")
 	}
 	nameSet := false
 	in.fs.Visit(func(fl *flag.Flag) {
@@ -377,7 +360,7 @@ func contactsUpdate(ctx context.Context, a *app, in *invocation) error {
 	p := &textus.ContactParams{Name: strings.TrimSpace(f.name), Phones: phones}
 	if len(pairs) > 0 {
 		// The API replaces data as a whole: merge into the current data.
-		cur, err := c.Contacts.Get(ctx, pos[0])
+		cur, err := c.Contacts.Get(ctx, arg)
 		if err != nil {
 			return err
 		}
@@ -397,7 +380,7 @@ func contactsUpdate(ctx context.Context, a *app, in *invocation) error {
 		}
 		p.Data = data
 	}
-	ct, err := c.Contacts.Update(ctx, pos[0], p)
+	ct, err := c.Contacts.Update(ctx, arg, p)
 	if err != nil {
 		return err
 	}

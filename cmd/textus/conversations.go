@@ -221,18 +221,11 @@ func conversationsFilters(ctx context.Context, a *app, in *invocation) error {
 func conversationAction(ctx context.Context, a *app, in *invocation, do func(c *textus.Client) func(context.Context, string) (*textus.Conversation, error)) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
-	pos, err := a.parse(in)
+	arg, c, err := a.idArg(in, "CONVERSATION (a phone number or an ID)")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one CONVERSATION (a phone number or an ID)")
-	}
-	c, err := a.client()
-	if err != nil {
-		return err
-	}
-	id, err := conversationID(ctx, c, pos[0])
+	id, err := conversationID(ctx, c, arg)
 	if err != nil {
 		return err
 	}
@@ -247,12 +240,9 @@ func conversationsAssign(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
 	contact := in.fs.String("contact", "", "the contact `ID` to assign")
-	pos, err := a.parse(in)
+	arg, err := a.oneArg(in, "CONVERSATION (a phone number or an ID)")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one CONVERSATION (a phone number or an ID)")
 	}
 	if strings.TrimSpace(*contact) == "" {
 		return usageError(in.path, "--contact is required")
@@ -261,7 +251,7 @@ func conversationsAssign(ctx context.Context, a *app, in *invocation) error {
 	if err != nil {
 		return err
 	}
-	id, err := conversationID(ctx, c, pos[0])
+	id, err := conversationID(ctx, c, arg)
 	if err != nil {
 		return err
 	}
@@ -314,12 +304,9 @@ func conversationsBatch(ctx context.Context, a *app, in *invocation) error {
 	var ids []string
 	in.fs.Var(&listValue{p: &ids}, "id", "a `CONVERSATION` (phone number or ID; repeatable)")
 	before := in.fs.String("modified-before", "", "every conversation modified before `TIME` (RFC 3339, or a duration ago)")
-	pos, err := a.parse(in)
+	arg, err := a.oneArg(in, "action: reopen, close or unassign")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one action: reopen, close or unassign")
 	}
 	if strings.TrimSpace(*filter) == "" {
 		return usageError(in.path, "--filter is required")
@@ -338,7 +325,7 @@ func conversationsBatch(ctx context.Context, a *app, in *invocation) error {
 		return err
 	}
 	var do func(context.Context, string, *textus.BatchParams) error
-	switch pos[0] {
+	switch arg {
 	case "reopen":
 		do = c.Conversations.BatchReopen
 	case "close":
@@ -346,7 +333,7 @@ func conversationsBatch(ctx context.Context, a *app, in *invocation) error {
 	case "unassign":
 		do = c.Conversations.BatchUnassign
 	default:
-		return usageError(in.path, "unknown action %q: want reopen, close or unassign", pos[0])
+		return usageError(in.path, "unknown action %q: want reopen, close or unassign", arg)
 	}
 	for _, arg := range ids {
 		id, err := conversationID(ctx, c, arg)
@@ -362,6 +349,6 @@ func conversationsBatch(ctx context.Context, a *app, in *invocation) error {
 	if len(p.Conversations) == 0 {
 		what = "the conversations modified before " + p.ModifiedBefore.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(a.stdout, "Accepted: %s %s in filter %s (TextUs acts on it shortly).\n", pos[0], what, strings.TrimSpace(*filter))
+	fmt.Fprintf(a.stdout, "Accepted: %s %s in filter %s (TextUs acts on it shortly).\n", arg, what, strings.TrimSpace(*filter))
 	return nil
 }

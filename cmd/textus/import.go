@@ -60,17 +60,14 @@ func contactsImport(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	concurrency := in.fs.Int("concurrency", 4, "create up to `N` contacts at a time (1 to 64)")
 	dryRun := in.fs.Bool("dry-run", false, "validate the file only; create nothing")
-	pos, err := a.parse(in)
+	arg, err := a.oneArg(in, "CSV FILE")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one CSV FILE")
 	}
 	if *concurrency < 1 || *concurrency > 64 {
 		return inputError("--concurrency %d: want 1 to 64", *concurrency)
 	}
-	name := pos[0]
+	name := arg
 	var r io.Reader = a.stdin
 	if name == "-" {
 		name = "standard input"

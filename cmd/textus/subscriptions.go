@@ -180,12 +180,9 @@ func webhooksUpdate(ctx context.Context, a *app, in *invocation) error {
 	events := in.fs.String("events", "", "new comma-separated `EVENTS`, or all (replaces the list)")
 	active := in.fs.Bool("active", true, "deliver (true) or stop delivering (false)")
 	in.fs.Lookup("active").DefValue = "false"
-	pos, err := a.parse(in)
+	arg, err := a.oneArg(in, "subscription ID")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one subscription ID")
 	}
 	set := map[string]bool{}
 	in.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -211,7 +208,7 @@ func webhooksUpdate(ctx context.Context, a *app, in *invocation) error {
 	if err != nil {
 		return err
 	}
-	w, err := c.Webhooks.Update(ctx, pos[0], &p)
+	w, err := c.Webhooks.Update(ctx, arg, &p)
 	if err != nil {
 		return err
 	}

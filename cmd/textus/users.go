@@ -77,18 +77,11 @@ func usersList(ctx context.Context, a *app, in *invocation) error {
 func usersGet(ctx context.Context, a *app, in *invocation) error {
 	a.apiFlags(in.fs)
 	a.jsonFlag(in.fs)
-	pos, err := a.parse(in)
+	id, c, err := a.idArg(in, "user ID")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one user ID")
-	}
-	c, err := a.client()
-	if err != nil {
-		return err
-	}
-	u, err := c.Users.Get(ctx, pos[0])
+	u, err := c.Users.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -191,12 +184,9 @@ func savedRepliesUpdate(ctx context.Context, a *app, in *invocation) error {
 	a.jsonFlag(in.fs)
 	title := in.fs.String("title", "", "the new `TITLE`")
 	content := in.fs.String("content", "", "the new message `TEXT` (\"-\" reads standard input)")
-	pos, err := a.parse(in)
+	arg, err := a.oneArg(in, "saved reply ID")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageError(in.path, "want one saved reply ID")
 	}
 	set := map[string]bool{}
 	in.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -218,7 +208,7 @@ func savedRepliesUpdate(ctx context.Context, a *app, in *invocation) error {
 	if err != nil {
 		return err
 	}
-	r, err := c.SavedReplies.Update(ctx, pos[0], p)
+	r, err := c.SavedReplies.Update(ctx, arg, p)
 	if err != nil {
 		return err
 	}

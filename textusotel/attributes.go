@@ -42,9 +42,9 @@ const (
 	// metrics, an action the SDK does not know is "_OTHER".
 	AttrWebhookAction = attribute.Key("textus.webhook.action")
 	// AttrWebhookDeliveryID is a delivery's id, an IRI such as
-	// "/integrations/h13Jc5/deliveries/1c8a...", or for a delivery without
-	// one "sha256:" and the hex SHA-256 of its body (job spans only).
-	// Spans only.
+	// "/integrations/h13Jc5/deliveries/1c8a..." (spans only). On a job
+	// span of a delivery without an id, it is the job's key: "sha256:"
+	// and the hex SHA-256 of the body.
 	AttrWebhookDeliveryID = attribute.Key("textus.webhook.delivery_id")
 	// AttrWebhookVerified reports whether the request's signature
 	// matched (spans only).

@@ -330,8 +330,8 @@ func (o *handlerObserver) StartDelivery(ctx context.Context, d webhooks.Delivery
 	if tracer == nil && !measure {
 		return ctx, nil
 	}
-	start := time.Now()
-	var span trace.Span
+	c := getDeliveryCall()
+	c.o, c.measure, c.start = o, measure, time.Now()
 	if tracer != nil {
 		// A span already in the context is a middleware's (otelhttp's
 		// server span, say): that one is the request's server span, this
@@ -340,25 +340,49 @@ func (o *handlerObserver) StartDelivery(ctx context.Context, d webhooks.Delivery
 		if parent := trace.SpanContextFromContext(ctx); parent.IsValid() && !parent.IsRemote() {
 			kind = trace.SpanKindInternal
 		}
-		var buf [2]attribute.KeyValue
-		attrs := append(buf[:0], methodAttr(d.Method))
+		attrs := append(c.attrs[:0], methodAttr(d.Method))
 		if r := routePath(d.Route); r != "" {
 			attrs = append(attrs, semconv.HTTPRoute(r))
 		}
-		ctx, span = tracer.Start(ctx, SpanWebhookDelivery,
-			trace.WithSpanKind(kind), trace.WithAttributes(attrs...), trace.WithTimestamp(start))
+		ctx, c.span = tracer.Start(ctx, SpanWebhookDelivery, trace.WithSpanKind(kind), trace.WithAttributes(attrs...))
 	}
-	return ctx, func(e webhooks.DeliveryEnd) { o.endDelivery(ctx, span, start, measure, e) }
+	c.ctx = ctx
+	return ctx, c.endFn
 }
 
-// endDelivery ends a delivery's span and records its measurements.
-func (o *handlerObserver) endDelivery(ctx context.Context, span trace.Span, start time.Time, measure bool, e webhooks.DeliveryEnd) {
-	end := time.Now()
+// deliveryCall is the state of one delivery between StartDelivery and its
+// end, recycled once it has ended: the handler calls end once.
+type deliveryCall struct {
+	o       *handlerObserver
+	ctx     context.Context
+	span    trace.Span // nil when the delivery is not traced
+	start   time.Time
+	measure bool
+	// attrs backs the attribute lists handed to the span, which copies
+	// them.
+	attrs [9]attribute.KeyValue
+	endFn func(webhooks.DeliveryEnd) // c.end, bound once
+}
+
+// deliveryCalls recycles the deliveryCall values.
+var deliveryCalls sync.Pool
+
+func getDeliveryCall() *deliveryCall {
+	if c, ok := deliveryCalls.Get().(*deliveryCall); ok {
+		return c
+	}
+	c := new(deliveryCall)
+	c.endFn = c.end
+	return c
+}
+
+// end ends the delivery's span and records its measurements.
+func (c *deliveryCall) end(e webhooks.DeliveryEnd) {
+	duration := time.Since(c.start)
 	et := errorType(e.Status)
-	if span != nil {
+	if span := c.span; span != nil {
 		if span.IsRecording() {
-			var buf [9]attribute.KeyValue
-			attrs := buf[:0]
+			attrs := c.attrs[:0]
 			if e.Status != 0 {
 				attrs = append(attrs, semconv.HTTPResponseStatusCode(e.Status))
 			}
@@ -387,17 +411,21 @@ func (o *handlerObserver) endDelivery(ctx context.Context, span trace.Span, star
 				span.SetStatus(codes.Error, desc)
 			}
 		}
-		span.End(trace.WithTimestamp(end))
+		span.End()
 	}
-	if measure {
+	if c.measure {
+		o, ctx := c.o, c.ctx
 		action := actionLabel(e.Action)
 		s := o.set(setKey{kind: setDelivery, action: action, status: e.Status, errorType: et})
 		o.inst.deliveries.Add(ctx, 1, s.add...)
-		o.inst.duration.Record(ctx, end.Sub(start).Seconds(), s.rec...)
+		o.inst.duration.Record(ctx, duration.Seconds(), s.rec...)
 		if e.Duplicate {
 			o.inst.duplicates.Add(ctx, 1, o.set(setKey{kind: setDuplicate, action: action}).add...)
 		}
 	}
+	c.o, c.ctx, c.span = nil, nil, nil
+	clear(c.attrs[:])
+	deliveryCalls.Put(c)
 }
 
 // Inject implements webhooks.Observer: it writes the delivery span's
@@ -434,14 +462,14 @@ func (o *handlerObserver) StartJob(ctx context.Context, j webhooks.JobStart) (co
 	if tracer == nil && !measure {
 		return ctx, nil
 	}
-	start := time.Now()
+	c := getJobCall()
+	c.o, c.measure, c.start, c.action = o, measure, time.Now(), actionLabel(j.Action)
 	var latency time.Duration
 	if !j.EnqueuedAt.IsZero() {
-		latency = max(start.Sub(j.EnqueuedAt), 0)
+		latency = max(c.start.Sub(j.EnqueuedAt), 0)
 	}
-	var span trace.Span
 	if tracer != nil {
-		opts := make([]trace.SpanStartOption, 0, 5)
+		opts := append(c.opts[:0], trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindConsumer))
 		if len(j.Trace) > 0 {
 			// The carrier gives the delivery's span context, and the
 			// baggage when the propagator carries it: the callback sees
@@ -451,7 +479,7 @@ func (o *handlerObserver) StartJob(ctx context.Context, j webhooks.JobStart) (co
 				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		attrs := make([]attribute.KeyValue, 0, 4)
+		attrs := c.attrs[:0]
 		if j.Action != "" {
 			attrs = append(attrs, AttrWebhookAction.String(string(j.Action)))
 		}
@@ -462,15 +490,41 @@ func (o *handlerObserver) StartJob(ctx context.Context, j webhooks.JobStart) (co
 		if !j.EnqueuedAt.IsZero() {
 			attrs = append(attrs, AttrWebhookJobLatency.Float64(latency.Seconds()))
 		}
-		opts = append(opts, trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindConsumer),
-			trace.WithAttributes(attrs...), trace.WithTimestamp(start))
-		ctx, span = tracer.Start(ctx, SpanWebhookJob, opts...)
+		opts = append(opts, trace.WithAttributes(attrs...))
+		ctx, c.span = tracer.Start(ctx, SpanWebhookJob, opts...)
+		clear(c.opts[:])
 	}
-	action := actionLabel(j.Action)
+	c.ctx = ctx
 	if measure && !j.EnqueuedAt.IsZero() {
-		o.inst.jobLatency.Record(ctx, latency.Seconds(), o.set(setKey{kind: setLatency, action: action, retry: j.Attempt > 1}).rec...)
+		o.inst.jobLatency.Record(ctx, latency.Seconds(), o.set(setKey{kind: setLatency, action: c.action, retry: j.Attempt > 1}).rec...)
 	}
-	return ctx, func(e webhooks.JobEnd) { o.endJob(ctx, span, start, measure, action, e) }
+	return ctx, c.endFn
+}
+
+// jobCall is the state of one job attempt between StartJob and its end,
+// recycled once it has ended: the worker calls end once.
+type jobCall struct {
+	o       *handlerObserver
+	ctx     context.Context
+	span    trace.Span // nil when the attempt is not traced
+	start   time.Time
+	measure bool
+	action  string // the metric label
+	opts    [4]trace.SpanStartOption
+	attrs   [4]attribute.KeyValue
+	endFn   func(webhooks.JobEnd) // c.end, bound once
+}
+
+// jobCalls recycles the jobCall values.
+var jobCalls sync.Pool
+
+func getJobCall() *jobCall {
+	if c, ok := jobCalls.Get().(*jobCall); ok {
+		return c
+	}
+	c := new(jobCall)
+	c.endFn = c.end
+	return c
 }
 
 // jobFailed reports whether an attempt with this outcome failed: the job
@@ -483,12 +537,12 @@ func jobFailed(outcome webhooks.JobOutcome) bool {
 	return false
 }
 
-// endJob ends a job attempt's span and records its measurements.
-func (o *handlerObserver) endJob(ctx context.Context, span trace.Span, start time.Time, measure bool, action string, e webhooks.JobEnd) {
-	end := time.Now()
-	if span != nil {
+// end ends the attempt's span and records its measurements.
+func (c *jobCall) end(e webhooks.JobEnd) {
+	duration := time.Since(c.start)
+	if span := c.span; span != nil {
 		if span.IsRecording() {
-			attrs := []attribute.KeyValue{AttrWebhookJobOutcome.String(string(e.Outcome))}
+			attrs := append(c.attrs[:0], AttrWebhookJobOutcome.String(string(e.Outcome)))
 			if e.Reason != "" {
 				attrs = append(attrs, AttrWebhookReason.String(e.Reason))
 			}
@@ -501,13 +555,17 @@ func (o *handlerObserver) endJob(ctx context.Context, span trace.Span, start tim
 				span.SetStatus(codes.Error, desc)
 			}
 		}
-		span.End(trace.WithTimestamp(end))
+		span.End()
 	}
-	if measure {
-		s := o.set(setKey{kind: setJob, action: action, outcome: e.Outcome})
-		o.inst.jobDuration.Record(ctx, end.Sub(start).Seconds(), s.rec...)
-		o.inst.jobAttempts.Add(ctx, 1, s.add...)
+	if c.measure {
+		o := c.o
+		s := o.set(setKey{kind: setJob, action: c.action, outcome: e.Outcome})
+		o.inst.jobDuration.Record(c.ctx, duration.Seconds(), s.rec...)
+		o.inst.jobAttempts.Add(c.ctx, 1, s.add...)
 	}
+	c.o, c.ctx, c.span = nil, nil, nil
+	clear(c.attrs[:])
+	jobCalls.Put(c)
 }
 
 // ObserveQueue implements webhooks.QueueObserver: the queue-depth gauge

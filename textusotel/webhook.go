@@ -102,8 +102,14 @@ type handlerObserver struct {
 	sets atomic.Pointer[map[setKey]opts]
 	mu   sync.Mutex
 
-	qmu    sync.Mutex
-	queues []webhooks.Queue
+	// The queue-depth gauge's callback is registered with the meter when
+	// the first queue is given, so that handlers without one register
+	// nothing.
+	meter      metric.Meter
+	depth      metric.Int64ObservableGauge // nil if it could not be created
+	qmu        sync.Mutex
+	queues     []webhooks.Queue
+	registered bool
 }
 
 // webhookInstruments are the metric instruments of the webhook side.
@@ -171,10 +177,14 @@ func newHandlerObserver(cfg config) *handlerObserver {
 		handle(err)
 		wi.jobAttempts = metricnoop.Int64Counter{}
 	}
-	_, err = m.Int64ObservableGauge(MetricWebhookQueueDepth,
+	o.depth, err = m.Int64ObservableGauge(MetricWebhookQueueDepth,
 		metric.WithDescription("Live jobs (waiting, running or waiting for a retry) in the webhook queue."),
-		metric.WithUnit("{job}"), metric.WithInt64Callback(o.observeDepth))
-	handle(err)
+		metric.WithUnit("{job}"))
+	if err != nil {
+		handle(err)
+		o.depth = nil
+	}
+	o.meter = m
 	return o
 }
 
@@ -575,21 +585,30 @@ func (o *handlerObserver) ObserveQueue(q webhooks.Queue) {
 		return
 	}
 	o.qmu.Lock()
-	defer o.qmu.Unlock()
 	if t := reflect.TypeOf(q); t.Comparable() {
 		for _, have := range o.queues {
 			if have == q {
+				o.qmu.Unlock()
 				return // two handlers on one queue: count it once
 			}
 		}
 	}
 	o.queues = append(o.queues, q)
+	register := !o.registered && o.depth != nil
+	o.registered = true
+	o.qmu.Unlock()
+	// Outside qmu: a collection holds the meter's lock while it calls
+	// observeDepth, which takes qmu.
+	if register {
+		_, err := o.meter.RegisterCallback(o.observeDepth, o.depth)
+		handle(err)
+	}
 }
 
 // observeDepth is the callback of the queue-depth gauge. It observes
 // nothing when a queue does not answer within queueLenTimeout, rather than
 // a partial sum; the error goes to the OpenTelemetry error handler.
-func (o *handlerObserver) observeDepth(ctx context.Context, obs metric.Int64Observer) error {
+func (o *handlerObserver) observeDepth(ctx context.Context, obs metric.Observer) error {
 	o.qmu.Lock()
 	queues := o.queues
 	o.qmu.Unlock()
@@ -612,6 +631,6 @@ func (o *handlerObserver) observeDepth(ctx context.Context, obs metric.Int64Obse
 		otel.Handle(fmt.Errorf("textusotel: %s not observed: %w", MetricWebhookQueueDepth, errors.Join(errs...)))
 		return nil
 	}
-	obs.Observe(total)
+	obs.ObserveInt64(o.depth, total)
 	return nil
 }

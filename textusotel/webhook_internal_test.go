@@ -122,6 +122,7 @@ func TestQueueDepthFailures(t *testing.T) {
 		return nil
 	}
 	assert.Empty(t, depth(), "no queue, no observation")
+	assert.False(t, o.registered, "no queue, no callback registered")
 
 	ok := &stubQueue{n: 2}
 	o.ObserveQueue(ok)

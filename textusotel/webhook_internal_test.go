@@ -11,12 +11,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/textus-go/textus"
@@ -232,5 +235,47 @@ func BenchmarkWebhookObserver(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Every outcome of a job attempt: the failed ones set the span's status to
+// Error, described by the reason (or the outcome when there is none). A
+// carrier without a valid trace context gives no link.
+func TestJobSpanOutcomes(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	o := newHandlerObserver(newConfig([]Option{WithTracerProvider(tp), WithMeterProvider(metricnoop.NewMeterProvider())}))
+	cases := []struct {
+		end  webhooks.JobEnd
+		want sdktrace.Status
+	}{
+		{webhooks.JobEnd{Outcome: webhooks.JobDone}, sdktrace.Status{}},
+		{webhooks.JobEnd{Outcome: webhooks.JobDuplicate, Reason: "already handled"}, sdktrace.Status{}},
+		{webhooks.JobEnd{Outcome: webhooks.JobSkipped, Reason: "no callback"}, sdktrace.Status{}},
+		{webhooks.JobEnd{Outcome: webhooks.JobRetry, Reason: "callback failed"}, sdktrace.Status{Code: codes.Error, Description: "callback failed"}},
+		{webhooks.JobEnd{Outcome: webhooks.JobDeadLettered, Reason: "signature does not verify"},
+			sdktrace.Status{Code: codes.Error, Description: "signature does not verify"}},
+		{webhooks.JobEnd{Outcome: webhooks.JobAbandoned, Reason: "lease expired"}, sdktrace.Status{Code: codes.Error, Description: "lease expired"}},
+		{webhooks.JobEnd{Outcome: webhooks.JobAbandoned}, sdktrace.Status{Code: codes.Error, Description: "abandoned"}},
+	}
+	job := testJob
+	job.Trace = map[string]string{"traceparent": "00-not-a-trace-context"}
+	for i, c := range cases {
+		_, end := o.StartJob(context.Background(), job)
+		end(c.end)
+		s := rec.Ended()[i]
+		assert.Equal(t, c.want, s.Status(), "%v", c.end)
+		assert.Empty(t, s.Links(), "no valid trace context, no link")
+		got := map[attribute.Key]string{}
+		for _, kv := range s.Attributes() {
+			got[kv.Key] = kv.Value.Emit()
+		}
+		assert.Equal(t, string(c.end.Outcome), got[AttrWebhookJobOutcome])
+		if c.end.Reason != "" {
+			assert.Equal(t, c.end.Reason, got[AttrWebhookReason])
+		} else {
+			assert.NotContains(t, got, AttrWebhookReason)
+		}
 	}
 }

@@ -55,6 +55,8 @@ func TestWebhookDeliverySpans(t *testing.T) {
 		return err
 	})
 	wh.mount(h)
+	// The callback's first call fails once and is retried.
+	wh.srv.SetFaults(textustest.Fault{Kind: textustest.FaultServerError, Rate: 1, Method: "GET", Path: "/accounts/:slug", Limit: 1})
 
 	_, err := wh.srv.ReceiveMessage("+13035551234", "Is the job still open?")
 	require.NoError(t, err)
@@ -106,6 +108,9 @@ func TestWebhookDeliverySpans(t *testing.T) {
 		assert.Equal(t, parent.SpanContext().SpanID(), calls[i].Parent().SpanID())
 		assert.Equal(t, parent.SpanContext().TraceID(), calls[i].SpanContext().TraceID())
 	}
+	require.Len(t, calls[0].Events(), 1, "the injected 503 was retried")
+	assert.Equal(t, textusotel.EventRetry, calls[0].Events()[0].Name)
+	assert.Empty(t, calls[1].Events())
 
 	rm := wh.collect(t)
 	deliveries := findMetric(t, rm, textusotel.MetricWebhookDeliveries)

@@ -136,8 +136,12 @@
 // webhooks.Job.Trace, by the propagator of WithPropagators: by default
 // the global one when registered, W3C trace context otherwise), and each
 // attempt at the job gets a span named "textus webhook job", of kind
-// consumer: a root, linked to the delivery's span (a job runs long after
-// the request ended, and a trace per attempt keeps traces short). The
+// consumer: a root, linked to the delivery's span (a job may run long after
+// the request ended, and a trace per attempt keeps traces short). Spans
+// end when their outcome is recorded, so they can overlap: the first
+// attempt may start before the delivery's span ends (a worker can take
+// the job before the answer is written), and an attempt before the
+// previous one's span ends (it ends once the retry is scheduled). The
 // callback runs in its context, which also carries the baggage the
 // propagator carried. Its attributes:
 //

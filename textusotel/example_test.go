@@ -320,8 +320,23 @@ func ExampleHandlerOption_queue() {
 
 	show := map[attribute.Key]bool{textusotel.AttrWebhookQueued: true, textusotel.AttrWebhookJobAttempt: true,
 		textusotel.AttrWebhookJobOutcome: true, textusotel.AttrWebhookReason: true}
+	// Spans are exported as they end, and an attempt's span ends once the
+	// queue has recorded its outcome: the first attempt may end before
+	// the delivery's span (a worker can take the job before the answer is
+	// written), and the next attempt before the previous one. Show the
+	// delivery's span first, then the attempts in order.
+	all := spans.GetSpans()
+	order := func(s tracetest.SpanStub) int64 {
+		for _, kv := range s.Attributes {
+			if kv.Key == textusotel.AttrWebhookJobAttempt {
+				return kv.Value.AsInt64()
+			}
+		}
+		return 0
+	}
+	sort.SliceStable(all, func(i, j int) bool { return order(all[i]) < order(all[j]) })
 	var delivery trace.SpanContext
-	for _, s := range spans.GetSpans() {
+	for _, s := range all {
 		fmt.Printf("span %q kind=%s status=%s\n", s.Name, s.SpanKind, strings.TrimSpace(s.Status.Code.String()+" "+s.Status.Description))
 		for _, kv := range s.Attributes {
 			if show[kv.Key] {

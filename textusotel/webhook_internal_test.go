@@ -135,7 +135,7 @@ func TestQueueDepthFailures(t *testing.T) {
 	require.Len(t, pts, 1)
 	assert.Equal(t, int64(2), pts[0].Value, "a queue observed twice counts once")
 
-	failing := &stubQueue{err: errors.New("redis: connection refused")}
+	failing := &stubQueue{err: errors.New("queue unreachable")}
 	o.ObserveQueue(failing)
 	assert.Empty(t, depth())
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -340,7 +341,7 @@ func TestWebhookQueueSpans(t *testing.T) {
 			"textus.webhook.queued": "true", "textus.webhook.reason": "queued",
 		}, spanLabels(ds))
 
-		jobs := wh.spansOf(textusotel.SpanWebhookJob, d.ID)
+		jobs := byAttempt(wh.spansOf(textusotel.SpanWebhookJob, d.ID))
 		require.Len(t, jobs, 3)
 		for i, js := range jobs {
 			assert.Equal(t, trace.SpanKindConsumer, js.SpanKind())
@@ -369,7 +370,7 @@ func TestWebhookQueueSpans(t *testing.T) {
 	// The successful attempt's call is its child.
 	calls := wh.spansNamed("textus Accounts.Get")
 	require.Len(t, calls, 1)
-	done := wh.spansOf(textusotel.SpanWebhookJob, ds[0].ID)[2]
+	done := byAttempt(wh.spansOf(textusotel.SpanWebhookJob, ds[0].ID))[2]
 	assert.Equal(t, done.SpanContext().SpanID(), calls[0].Parent().SpanID())
 
 	dead, err := q.DeadLetters(testContext(t), "", 10)
@@ -399,6 +400,18 @@ func TestWebhookQueueSpans(t *testing.T) {
 	wh.receiver.Close()
 	wh.srv.Close()
 	goleak.VerifyNone(t, ignore)
+}
+
+// byAttempt sorts job spans by attempt number: an attempt's span ends
+// once the queue has recorded its outcome, so the next attempt, on
+// another worker, may start (and even end) before it does.
+func byAttempt(spans []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
+	attempt := func(s sdktrace.ReadOnlySpan) int {
+		n, _ := strconv.Atoi(spanLabels(s)[attemptKey])
+		return n
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return attempt(spans[i]) < attempt(spans[j]) })
+	return spans
 }
 
 // merge returns a copy of m with the keys and values of kv (key, value,

@@ -2,8 +2,9 @@
 //
 // It lives in its own module, github.com/textus-go/textus/textusotel, so
 // that programs which do not use OpenTelemetry never download it. It is
-// built on textus.Observer, the SDK's instrumentation hook, which any other
-// instrumentation can implement the same way.
+// built on textus.Observer and webhooks.Observer, the SDK's
+// instrumentation hooks, which any other instrumentation can implement the
+// same way.
 //
 // # Client calls
 //
@@ -83,10 +84,113 @@
 //
 // A call succeeded when its duration has no error.type.
 //
+// # Webhook deliveries
+//
+// HandlerOption returns a webhooks.Option: give it to webhooks.NewHandler
+// and every request the handler serves gets a span and feeds the webhook
+// instruments; with a queue (webhooks.WithQueue), so does every attempt
+// Handler.Run makes at a job. It is built on webhooks.Observer, the
+// webhook package's hook.
+//
+//	h, err := webhooks.NewHandler(secret,
+//		webhooks.WithQueue(webhooks.NewMemoryQueue(1000)),
+//		textusotel.HandlerOption(
+//			textusotel.WithTracerProvider(tp),
+//			textusotel.WithMeterProvider(mp),
+//		),
+//	)
+//
+// Unconfigured, as on the client side, it starts no span, records nothing
+// and allocates nothing (with a queue, the handler still makes the empty
+// carrier it hands to Observer.Inject).
+//
+// One span per request, named "textus webhook delivery", of kind server.
+// TextUs sends no trace context and the handler reads no header but its
+// signature, so the span is a root, unless the request's context already
+// holds a span: behind a middleware that makes one (otelhttp.NewHandler,
+// which continues a traceparent the request carries, as its propagator
+// says), the delivery's span is that span's child, of kind internal, the
+// middleware's being the request's server span. The callback, without a
+// queue, runs in the span's context. Its attributes:
+//
+//	http.request.method          POST, or GET, ... ("_OTHER" for a method HTTP does not define)
+//	http.route                   the ServeMux pattern's path ("/hooks/{account}"), when
+//	                             the handler is mounted on a pattern; never the path
+//	http.response.status_code    the status answered (none when the request was aborted)
+//	error.type                   the status, for 4xx and 5xx answers ("401", "503");
+//	                             "aborted" when the request was aborted with no answer
+//	textus.webhook.action        the delivery's action, "message.received" (once verified)
+//	textus.webhook.delivery_id   the delivery's id, "/integrations/h13Jc5/deliveries/..."
+//	textus.webhook.verified      whether the signature matched
+//	textus.webhook.duplicate     whether the delivery had already been handled or queued
+//	textus.webhook.queued        whether this request stored it in the queue
+//	textus.webhook.reason        the handler's fixed reason: "handled", "queued",
+//	                             "duplicate", "no callback", "invalid signature",
+//	                             "callback failed", "queue full", ...
+//
+// A 5xx answer (and an aborted request) sets the span's status to Error,
+// described by the reason; a 4xx does not, being the sender's error, as
+// the HTTP conventions have it.
+//
+// With a queue, the delivery's span context is stored with the job (in
+// webhooks.Job.Trace, by the propagator of WithPropagators: by default
+// the global one when registered, W3C trace context otherwise), and each
+// attempt at the job gets a span named "textus webhook job", of kind
+// consumer: a root, linked to the delivery's span (a job may run long after
+// the request ended, and a trace per attempt keeps traces short). Spans
+// end when their outcome is recorded, so they can overlap: the first
+// attempt may start before the delivery's span ends (a worker can take
+// the job before the answer is written), and an attempt before the
+// previous one's span ends (it ends once the retry is scheduled). The
+// callback runs in its context, which also carries the baggage the
+// propagator carried. Its attributes:
+//
+//	textus.webhook.action        the job's action
+//	textus.webhook.delivery_id   the delivery id (for a delivery without one, "sha256:"
+//	                             and the hex SHA-256 of its body, the job's key)
+//	textus.webhook.job.attempt   the attempt's number, from 1: retries are further spans
+//	textus.webhook.job.latency   seconds from the delivery's acceptance to this attempt
+//	textus.webhook.job.outcome   how the attempt ended: "done", "duplicate", "skipped",
+//	                             "retry", "dead_lettered", "abandoned"
+//	textus.webhook.reason        why, for the other outcomes than done: "callback failed",
+//	                             "callback panicked", "signature does not verify", ...
+//
+// An attempt that ends in retry, dead_lettered or abandoned has status
+// Error, described by the reason. The callback's error text is never
+// recorded: it is the application's, and may hold anything.
+//
+// # Webhook instruments
+//
+//	textus.webhook.deliveries        counter, {delivery}: requests answered; attributes
+//	                                 textus.webhook.action, http.response.status_code,
+//	                                 error.type as on the span
+//	textus.webhook.delivery.duration histogram, s: from the request reaching the handler
+//	                                 to its answer; the same attributes
+//	textus.webhook.duplicates        counter, {delivery}: deliveries answered without
+//	                                 running or queueing their callback, already handled
+//	                                 or queued; textus.webhook.action
+//	textus.webhook.queue.depth       asynchronous gauge, {job}: the live jobs of the
+//	                                 handler's queue (Queue.Len, given a second per
+//	                                 collection; nothing is observed when it fails)
+//	textus.webhook.job.latency       histogram, s: from a delivery's acceptance to the
+//	                                 start of each attempt at its job; textus.webhook.action,
+//	                                 textus.webhook.job.retry (false for the first attempt)
+//	textus.webhook.job.duration      histogram, s: each job attempt; textus.webhook.action,
+//	                                 textus.webhook.job.outcome
+//	textus.webhook.job.attempts      counter, {attempt}: job attempts; textus.webhook.action,
+//	                                 textus.webhook.job.outcome
+//
+// Actions come from the sender: on metrics, an action the SDK does not
+// know (textus.EventType.Known) is "_OTHER", and a request whose body was
+// not verified and decoded has no action attribute. A HandlerOption given
+// to several handlers shares its instruments among them; the queue depth
+// is then the sum of their queues, each counted once.
+//
 // # What is never recorded
 //
 // No attribute, event or metric attribute holds a phone number, a message
-// body, a contact's data, a resource id, the API token or a webhook
-// secret: endpoints are named by their URL template, failures by a short
-// error type.
+// body, a contact's data, the API token or a webhook secret, nor any
+// resource id other than a webhook delivery's: endpoints are named by
+// their URL template, webhook routes by their pattern, failures by a short
+// error type or a fixed reason.
 package textusotel

@@ -25,6 +25,7 @@ type harness struct {
 	c      *textus.Client
 	spans  *tracetest.SpanRecorder
 	tp     *sdktrace.TracerProvider
+	mp     *sdkmetric.MeterProvider
 	reader *sdkmetric.ManualReader
 }
 
@@ -32,7 +33,8 @@ func newHarness(t *testing.T, srvOpts []textustest.Option, clientOpts ...textus.
 	t.Helper()
 	h := &harness{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
 	h.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(h.spans))
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.reader))
+	h.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.reader))
+	mp := h.mp
 	t.Cleanup(func() {
 		_ = h.tp.Shutdown(context.Background())
 		_ = mp.Shutdown(context.Background())

@@ -5,6 +5,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
@@ -17,7 +18,7 @@ import (
 // package creates.
 const ScopeName = "github.com/textus-go/textus/textusotel"
 
-// Option configures ClientOption.
+// Option configures ClientOption and HandlerOption.
 type Option interface {
 	apply(*config)
 }
@@ -31,6 +32,9 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	tp trace.TracerProvider // nil: the global one
 	mp metric.MeterProvider // nil: the global one
+	// prop carries a delivery's trace context to its queued jobs; nil:
+	// the global one when registered, else W3C trace context.
+	prop propagation.TextMapPropagator
 }
 
 // WithTracerProvider sets the TracerProvider spans are created with. The
@@ -48,6 +52,19 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // provider means the default.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) { c.mp = mp })
+}
+
+// WithPropagators sets the propagator HandlerOption writes a delivery's
+// trace context with into the jobs it queues (webhooks.Job.Trace), and
+// reads it back with when a job runs, to link the job's spans to the
+// delivery's (a composite with propagation.Baggage also carries the
+// baggage to the job's callback). The default is the global propagator
+// (otel.GetTextMapPropagator) when one is registered, and W3C trace
+// context (propagation.TraceContext) otherwise, so that the link does not
+// depend on a global setting. Processes that share a queue must agree on
+// it. ClientOption does not use it. A nil propagator means the default.
+func WithPropagators(p propagation.TextMapPropagator) Option {
+	return optionFunc(func(c *config) { c.prop = p })
 }
 
 func newConfig(opts []Option) config {

@@ -464,7 +464,7 @@ func (d *delivery) enqueue() {
 		Action:     d.ev.Action,
 		Body:       d.ev.Raw,
 		Signature:  d.signature,
-		EnqueuedAt: d.h.now(),
+		EnqueuedAt: time.Now(), // the wall clock, not WithClock's freshness clock: job latency is measured from it
 	}
 	if q.orderKey != nil {
 		job.OrderKey = q.orderKey(d.parsed)

@@ -47,14 +47,13 @@ end
 -- stored with its order key. It returns the job's number.
 local function add(id, action, body, sig, okey, enq, trace)
 	local n = redis.call('INCR', SEQ)
-	redis.call('HSET', jobkey(n), 'id', id, 'action', action, 'body', body, 'sig', sig,
-		'okey', okey, 'enq', enq, 'trace', trace, 'attempts', 0, 'error', '')
-	redis.call('HSET', IDS, id, n)
-	if okey ~= '' and redis.call('RPUSH', orderkey(okey), n) > 1 then
-		redis.call('HSET', jobkey(n), 'state', 'held', 'entry', '')
-	else
-		ready(n)
+	local state, entry = 'held', ''
+	if okey == '' or redis.call('RPUSH', orderkey(okey), n) == 1 then
+		state, entry = 'ready', redis.call('XADD', STREAM, '*', 'job', n)
 	end
+	redis.call('HSET', jobkey(n), 'id', id, 'action', action, 'body', body, 'sig', sig, 'okey', okey,
+		'enq', enq, 'trace', trace, 'attempts', 0, 'error', '', 'state', state, 'entry', entry)
+	redis.call('HSET', IDS, id, n)
 	return n
 end
 
@@ -80,9 +79,7 @@ end
 -- job of its order key go.
 local function finish(n, id, okey)
 	redis.call('DEL', jobkey(n))
-	if redis.call('HGET', IDS, id) == tostring(n) then
-		redis.call('HDEL', IDS, id)
-	end
+	redis.call('HDEL', IDS, id) -- a live job's id is its own until now
 	if okey ~= '' then
 		local k = orderkey(okey)
 		redis.call('LREM', k, 1, n) -- the head, so O(1)

@@ -54,14 +54,17 @@ type queueReplica struct {
 	ran   chan struct{} // closed when Run has returned
 }
 
-// kill stops the replica as a crash would, except that a callback that
-// already succeeded records it first (see killableDedup): Run's context is
-// cancelled and the client closed without waiting for Run, so the
-// replica's leased jobs are neither acknowledged nor retried, and the
-// other replicas take them over when their lease expires.
+// kill stops the replica as a hang followed by a crash would, except that
+// a callback that already succeeded records it first (see killableDedup).
+// The replica first freezes for a moment: its workers go on receiving jobs
+// but block before claiming them. Then Run's context is cancelled and the
+// client closed without waiting for Run, so the jobs it holds are neither
+// acknowledged nor retried, and the other replicas take them over when
+// their lease expires.
 func (r *queueReplica) kill() {
 	r.dedup.mu.Lock()
 	defer r.dedup.mu.Unlock()
+	time.Sleep(100 * time.Millisecond)
 	r.stop()
 	_ = r.rdb.Close()
 }
@@ -73,8 +76,8 @@ func (r *queueReplica) kill() {
 // copy that is not answered 2xx on the next replica); 10% are sent again
 // later. Callbacks fail for 22% of the deliveries: on every attempt for
 // 2% (they end in the dead letters after 5 attempts), on the first
-// attempt only for 20%. Halfway, the third replica is killed: its Run
-// stopped and its client closed under it.
+// attempt only for 20%. Halfway, the third replica hangs for 100ms and is
+// killed: its Run stopped and its client closed under the jobs it holds.
 //
 // Every delivery's effect happens exactly once or the delivery is in the
 // dead letters, with its body byte for byte; none is lost; and when the
@@ -233,6 +236,10 @@ func TestFleetQueueModeProcessesEachDeliveryOnce(t *testing.T) {
 		n, err := q.Len(ctx)
 		return err == nil && n == 0
 	}, 60*time.Second, 50*time.Millisecond, "the queue drains")
+	for _, r := range replicas { // the workers finish what they were doing (WithDeadLetterFunc, say)
+		r.stop()
+		<-r.ran
+	}
 	t.Logf("%d deliveries x 3 copies sent in %s, drained %s later: statuses 200=%d 503=%d; %d redelivered later; %d callback failures; the killed replica held %d jobs",
 		deliveries, sent.Round(time.Millisecond), (time.Since(began) - sent).Round(time.Millisecond),
 		statuses[200].Load(), statuses[503].Load(), redelivered.Load(), failures.Load(), heldByKilled)

@@ -151,13 +151,17 @@ for _, n in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 
 	local f = redis.call('HMGET', jobkey(n), 'state', 'entry')
 	if f[1] ~= 'leased' then
 		redis.call('ZREM', LEASES, n) -- a lease without its job
-	elseif #redis.call('XCLAIM', STREAM, GROUP, consumer, 0, f[2]) == 1 then
-		handout(n)
 	else
-		-- The entry is no longer pending (the stream was tampered
-		-- with): the job goes back into the stream, not lost.
-		redis.call('ZREM', LEASES, n)
-		ready(n)
+		local c = redis.pcall('XCLAIM', STREAM, GROUP, consumer, 0, f[2])
+		if type(c) == 'table' and not c.err and #c == 1 then
+			handout(n)
+		else
+			-- The entry is no longer pending (the stream or its group
+			-- was deleted by hand): the job goes back into the stream,
+			-- not lost.
+			redis.call('ZREM', LEASES, n)
+			ready(n)
+		end
 	end
 end
 

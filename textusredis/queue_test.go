@@ -307,3 +307,21 @@ func TestQueueDropsForeignEntries(t *testing.T) {
 	require.NoError(t, q.Ack(ctx, ls[0].Receipt))
 	require.Zero(t, rdb.XLen(ctx, q.Key()).Val())
 }
+
+// A job whose stream was deleted by hand while it was leased is not lost:
+// once its lease has expired it goes back into a new stream and is handed
+// out again.
+func TestQueueLeasedJobSurvivesADeletedStream(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	ctx := context.Background()
+	q := textusredis.NewQueue(rdb, "hooks")
+	require.NoError(t, q.Enqueue(ctx, qjob("1")))
+	first := receiveAll(t, q, "c1", 1, 100*time.Millisecond)[0]
+	require.NoError(t, rdb.Del(ctx, q.Key()).Err())
+	again := receiveAll(t, q, "c2", 1, time.Minute)[0]
+	require.Equal(t, deliveryID("1"), again.Job.ID)
+	require.Equal(t, 2, again.Job.Attempt)
+	require.ErrorIs(t, q.Ack(ctx, first.Receipt), webhooks.ErrLeaseLost)
+	require.NoError(t, q.Ack(ctx, again.Receipt))
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/textus-go/textus"
 	"github.com/textus-go/textus/textusredis"
 	"github.com/textus-go/textus/textusredis/internal/redistest"
 	"github.com/textus-go/textus/webhooks"
@@ -13,7 +14,8 @@ import (
 
 // BenchmarkRoundTrips compares each operation with one raw SET NX round
 // trip to the same private redis-server, one caller at a time: the ratio
-// of their ns/op is their cost in round trips. The sub-benchmarks are named
+// of their ns/op is their cost in round trips. EnqueueAck is one job's
+// way through a Queue: Enqueue, Receive and Ack, three scripts. The sub-benchmarks are named
 // op=..., so that benchstat -col /op shows each against SetNX.
 func BenchmarkRoundTrips(b *testing.B) {
 	srv := redistest.Start(b)
@@ -47,6 +49,28 @@ func BenchmarkRoundTrips(b *testing.B) {
 				b.Fatal(st, err)
 			}
 			if err := d.Complete(ctx, id, tok); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+
+	b.Run("op=EnqueueAck", func(b *testing.B) {
+		run++
+		q := textusredis.NewQueue(rdb, "bench", textusredis.WithPrefix("bench:"+strconv.Itoa(run)+":"))
+		body := messageBody("bench") // a realistic delivery, about 500 bytes
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			job := webhooks.Job{ID: strconv.Itoa(i), Action: textus.EventMessageReceived, Body: body, Signature: "sig"}
+			if err := q.Enqueue(ctx, job); err != nil {
+				b.Fatal(err)
+			}
+			ls, err := q.Receive(ctx, "bench", 1, time.Minute)
+			if err != nil || len(ls) != 1 {
+				b.Fatal(len(ls), err)
+			}
+			if err := q.Ack(ctx, ls[0].Receipt); err != nil {
 				b.Fatal(err)
 			}
 			i++

@@ -6,10 +6,13 @@ package textusredis_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,6 +43,53 @@ func ExampleNewDeduplicator() {
 	mux.Handle("POST /hooks/textus", h)
 	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
+}
+
+// Every replica of the webhook receiver runs this: it answers TextUs as
+// soon as a delivery is stored in Redis, and its workers run the callbacks
+// of the jobs that any replica stored. A replica that dies leaves its
+// jobs to the others, after their lease.
+func ExampleNewQueue() {
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{os.Getenv("REDIS_ADDR")}})
+	defer rdb.Close()
+
+	q := textusredis.NewQueue(rdb, "webhooks",
+		textusredis.WithPrefix("acme-prod:"),
+		textusredis.WithCapacity(50000))
+	h, err := webhooks.NewHandler(os.Getenv("TEXTUS_WEBHOOK_SECRET"),
+		webhooks.WithDeduplicator(textusredis.NewDeduplicator(rdb, textusredis.WithPrefix("acme-prod:"))),
+		webhooks.WithQueue(q),
+		webhooks.WithWorkers(8),
+		webhooks.WithLease(2*time.Minute),
+		webhooks.WithOrderKey(webhooks.ConversationKey))
+	if err != nil {
+		log.Fatal(err)
+	}
+	h.OnMessageReceived(func(ctx context.Context, ev *textus.MessageEvent) error {
+		return inbox.Store(ctx, ev) // your code: idempotent per ev.ID
+	})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		if err := h.Run(ctx); err != nil {
+			log.Print(err)
+		}
+	}()
+	mux := http.NewServeMux()
+	mux.Handle("POST /hooks/textus", h)
+	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Shutdown(context.Background())
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Print(err)
+	}
+	stop()
+	<-ran // the callbacks in progress finish (or their jobs go back to the queue)
 }
 
 // Every worker that uses the token runs this: together they keep to one

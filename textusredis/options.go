@@ -3,6 +3,8 @@ package textusredis
 import (
 	"log/slog"
 	"time"
+
+	"github.com/textus-go/textus/webhooks"
 )
 
 // Defaults of the options.
@@ -18,11 +20,22 @@ const (
 	// DefaultBurst is how many requests a Pacer lets go back to back after
 	// an idle spell: 1, so that requests are spread evenly over the period.
 	DefaultBurst = 1
+	// DefaultCapacity is how many live jobs a Queue holds (waiting, leased,
+	// waiting for a retry or held behind their order key) before Enqueue
+	// fails with webhooks.ErrQueueFull: the same as
+	// webhooks.DefaultQueueCapacity.
+	DefaultCapacity = webhooks.DefaultQueueCapacity
+	// DefaultDeadLetterMaxLen is how many dead letters a Queue keeps before
+	// Enqueue fails with webhooks.ErrQueueFull.
+	DefaultDeadLetterMaxLen = 10000
+	// DefaultBlock is how long a Queue's Receive waits for a job before it
+	// returns none (the caller then calls it again).
+	DefaultBlock = time.Second
 )
 
-// Option configures a Deduplicator or a Pacer. Each constructor uses the
-// options that concern it and ignores the others, so one list of options
-// can serve both. An option given an out-of-range value (a non-positive
+// Option configures a Deduplicator, a Queue or a Pacer. Each constructor
+// uses the options that concern it and ignores the others, so one list of
+// options can serve all three. An option given an out-of-range value (a non-positive
 // duration or count) keeps the default.
 type Option func(*config)
 
@@ -33,6 +46,9 @@ type config struct {
 	maxWait      time.Duration // 0: the Pacer's period
 	burst        int
 	logger       *slog.Logger
+	capacity     int
+	deadMax      int
+	block        time.Duration
 }
 
 func newConfig(opts []Option) config {
@@ -41,6 +57,9 @@ func newConfig(opts []Option) config {
 		lease:        DefaultLease,
 		completedTTL: DefaultCompletedTTL,
 		burst:        DefaultBurst,
+		capacity:     DefaultCapacity,
+		deadMax:      DefaultDeadLetterMaxLen,
+		block:        DefaultBlock,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -62,7 +81,8 @@ func WithPrefix(prefix string) Option {
 }
 
 // WithLease sets how long a Deduplicator claim lasts (default
-// DefaultLease). A claim is normally ended at once by Complete or Release;
+// DefaultLease). It does not concern a Queue, whose lease is the one the
+// webhooks.Handler passes to Receive (webhooks.WithLease). A claim is normally ended at once by Complete or Release;
 // the lease only matters when its holder dies mid-delivery: until it
 // expires, copies of that delivery are answered 409 and retried by the
 // sender, and after it another replica processes the delivery. Choose it
@@ -119,6 +139,48 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
 			c.logger = l
+		}
+	}
+}
+
+// WithCapacity sets how many live jobs a Queue holds (default
+// DefaultCapacity): jobs waiting, leased, waiting for a retry or held
+// behind an earlier job with their order key. When it holds that many,
+// Enqueue fails with an error wrapping webhooks.ErrQueueFull, nothing is
+// stored, and the webhook handler answers 503 so that TextUs retries
+// later.
+func WithCapacity(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.capacity = n
+		}
+	}
+}
+
+// WithDeadLetterMaxLen sets how many dead letters a Queue keeps (default
+// DefaultDeadLetterMaxLen) before Enqueue fails with an error wrapping
+// webhooks.ErrQueueFull, as it does when the queue is full: a dead letter
+// is never dropped, so a pile of them nobody looks at shows up as refused
+// deliveries rather than as lost ones. Redrive or Discard them to make
+// room.
+func WithDeadLetterMaxLen(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.deadMax = n
+		}
+	}
+}
+
+// WithBlock sets how long a Queue's Receive waits for a job before it
+// returns none (default DefaultBlock). Receive notices the end of its
+// context's deadline at once, but a context cancelled without a deadline
+// only when the current wait ends, since a blocked Redis read cannot be
+// interrupted: this is also how long webhooks.Handler.Run may take to
+// return after its context is cancelled.
+func WithBlock(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.block = d
 		}
 	}
 }

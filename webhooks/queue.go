@@ -122,15 +122,17 @@ type DeadLetter struct {
 //     behind it until it succeeds or is dead-lettered. Jobs without an
 //     OrderKey are handed out in any order, in parallel.
 //
-// With Redis Streams, for example: Enqueue is an XADD (in a script that
-// also sets a key per job ID, for ErrDuplicateJob, and checks the length
-// for ErrQueueFull); Receive is XAUTOCLAIM with min-idle-time lease (the
-// jobs of dead consumers) then XREADGROUP for new entries, the delivery
-// counter giving Attempt; Ack is XACK and XDEL; Retry is XACK and a sorted
-// set of jobs due later that Receive moves back into the stream;
-// DeadLetter is XACK and an XADD to a dead-letter stream, which
-// DeadLetters reads with XRANGE; ordering keys are per-key lists of the
-// jobs held back behind the key's current one.
+// With Redis Streams (package textusredis): Enqueue is an XADD (in a
+// script that also records the job ID, for ErrDuplicateJob, and checks the
+// length for ErrQueueFull); Receive claims with XCLAIM the entries whose
+// lease deadline passed (the jobs of dead consumers; each lease's deadline
+// is kept in a sorted set, since every Receive names its own lease and one
+// idle time, as XAUTOCLAIM takes, cannot tell which leases ran out), then
+// reads new entries with XREADGROUP, counting the attempts; Ack is XACK and
+// XDEL; Retry is XACK and a sorted set of jobs due later that Receive moves
+// back into the stream; DeadLetter is XACK and an XADD to a dead-letter
+// stream, which DeadLetters reads with XRANGE; ordering keys are per-key
+// lists of the jobs held back behind the key's current one.
 type Queue interface {
 	// Enqueue stores job. It returns an error wrapping ErrQueueFull when
 	// the queue is full and ErrDuplicateJob when a live job has the same

@@ -126,7 +126,10 @@ func TestPacerSharesTheServerBlock(t *testing.T) {
 	}
 
 	// No budget of their own (requests 0): only the server's block is
-	// shared.
+	// shared. The fake's windows are aligned to the Unix epoch: start just
+	// after one begins, so that A's three sends fall in it and the block B
+	// sees lasts most of a window, whatever the machine's load.
+	time.Sleep(time.Until(time.Now().Truncate(window).Add(window + 50*time.Millisecond)))
 	a := srv.Client(textus.WithPacer(textusredis.NewPacer(rs.Client(), "tok", 0, 0)))
 	for i := range 3 {
 		require.NoError(t, send(a, fmt.Sprint("a", i)))

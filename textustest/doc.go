@@ -19,9 +19,10 @@
 //		assert.Contains(t, sent[0].Body, "interview")
 //	}
 //
-// Client sets the token, base URL and account; it paces itself within the
-// server's rate limit and may wait out a window rather than fail, and its
-// retries start at 10ms so that tests that inject faults stay fast.
+// Client sets the token, base URL and account; it paces itself with a budget
+// given to WithRateLimit (the default budget does not slow tests down), may
+// wait out a rate-limit window rather than fail, and its retries start at
+// 10ms so that tests that inject faults stay fast.
 // Options passed to it override these; an invalid one makes it panic, as
 // httptest does (NewClient returns the error instead). URL, Token, Account
 // and PhoneNumber give the connection details to clients built by hand.

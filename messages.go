@@ -258,17 +258,33 @@ func (r recipients) MarshalJSON() ([]byte, error) {
 	return json.Marshal(r.numbers)
 }
 
-// newSendBody checks and normalises what every send has in common: the
-// text, the recipients and, to send without an account, From or Email. It
-// returns the endpoint to post to. Every check runs before anything is sent.
-func newSendBody(to []string, list bool, text, from, email string) (*sendBody, *endpoint, error) {
-	if strings.TrimSpace(text) == "" {
+// sendInput is what Send, SendMany and Schedule have in common, taken from
+// their params.
+type sendInput struct {
+	to         []string
+	list       bool // send "to" as an array even for one number (SendMany)
+	text       string
+	from       string
+	email      string
+	savedReply string
+}
+
+// newSendBody checks and normalises a send: the text, the recipients, the
+// saved reply and, to send without an account, From or Email. It returns
+// the endpoint to post to. Every check runs before anything is sent.
+func newSendBody(in sendInput) (*sendBody, *endpoint, error) {
+	to, from, email := in.to, in.from, in.email
+	if strings.TrimSpace(in.text) == "" {
 		return nil, nil, errors.New("textus: message body is empty")
 	}
 	if len(to) == 0 {
 		return nil, nil, errors.New("textus: message has no recipient")
 	}
-	b := &sendBody{Body: text, To: recipients{numbers: make([]string, len(to)), list: list}}
+	b := &sendBody{Body: in.text, To: recipients{numbers: make([]string, len(to)), list: in.list}}
+	var err error
+	if b.SavedReply, err = savedReplyIRI(in.savedReply); err != nil {
+		return nil, nil, err
+	}
 	for i, t := range to {
 		n, err := NormalizePhone(t)
 		if err != nil {
@@ -318,11 +334,8 @@ func (s *MessagesService) Send(ctx context.Context, p *SendMessageParams) (*Mess
 	if strings.TrimSpace(p.To) == "" {
 		return nil, errors.New("textus: message has no recipient")
 	}
-	b, ep, err := newSendBody([]string{p.To}, false, p.Body, p.From, p.Email)
+	b, ep, err := newSendBody(sendInput{to: []string{p.To}, text: p.Body, from: p.From, email: p.Email, savedReply: p.SavedReply})
 	if err != nil {
-		return nil, err
-	}
-	if b.SavedReply, err = savedReplyIRI(p.SavedReply); err != nil {
 		return nil, err
 	}
 	return s.post(ctx, ep, b)
@@ -377,7 +390,7 @@ func (s *MessagesService) SendMany(ctx context.Context, p *SendManyParams) error
 	if p == nil {
 		return errors.New("textus: nil *SendManyParams")
 	}
-	b, ep, err := newSendBody(p.To, true, p.Body, p.From, p.Email)
+	b, ep, err := newSendBody(sendInput{to: p.To, list: true, text: p.Body, from: p.From, email: p.Email})
 	if err != nil {
 		return err
 	}
@@ -427,11 +440,8 @@ func (s *MessagesService) Schedule(ctx context.Context, p *ScheduleMessageParams
 	if strings.TrimSpace(p.To) == "" {
 		return nil, errors.New("textus: message has no recipient")
 	}
-	b, _, err := newSendBody([]string{p.To}, false, p.Body, p.From, "")
+	b, _, err := newSendBody(sendInput{to: []string{p.To}, text: p.Body, from: p.From, savedReply: p.SavedReply})
 	if err != nil {
-		return nil, err
-	}
-	if b.SavedReply, err = savedReplyIRI(p.SavedReply); err != nil {
 		return nil, err
 	}
 	if s.client.account == "" {

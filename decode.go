@@ -306,11 +306,90 @@ func (l *wireLink) UnmarshalJSON(b []byte) error {
 			*l = wireLink(s)
 		}
 	case '{':
-		var ref wireRef
-		_ = json.Unmarshal(b, &ref) // a mistyped id is no IRI, as in jsonld.Link
-		*l = wireLink(ref.iri())
+		*l = wireLink(objectIRI(b))
 	}
 	return nil
+}
+
+// objectIRI returns the IRI of an embedded object: its "id", else its
+// "@id", read as json.Unmarshal would read them into wireRef (the member
+// names matched exactly, then folded for case; the last string value of
+// each wins; a value that is not a string is no IRI), without decoding the
+// rest of the object.
+func objectIRI(obj []byte) string {
+	var id, aid []byte
+	err := scanTopObject(obj, func(key, value []byte) {
+		if value[0] != '"' {
+			return // null changes nothing, another type is not an IRI
+		}
+		switch refField(key) {
+		case refID:
+			id = value
+		case refAtID:
+			aid = value
+		}
+	})
+	if err != nil { // not reached for the valid JSON encoding/json hands over
+		var ref wireRef
+		_ = json.Unmarshal(obj, &ref)
+		return ref.iri()
+	}
+	if s := jsonStringValue(id); s != "" {
+		return s
+	}
+	return jsonStringValue(aid)
+}
+
+// The members of wireRef, for refField.
+const (
+	refOther = iota
+	refID
+	refAtID
+)
+
+// refField says which member of wireRef a raw member name (as between the
+// quotes) names, matching as json.Unmarshal matches struct fields: the
+// exact name first, then the name folded for case.
+func refField(rawKey []byte) int {
+	name := rawKey
+	if !simpleJSONString(rawKey) {
+		var s string
+		if json.Unmarshal(quoteRaw(rawKey), &s) != nil {
+			return refOther
+		}
+		name = []byte(s)
+	}
+	switch string(name) {
+	case "id":
+		return refID
+	case "@id":
+		return refAtID
+	}
+	if len(name) > 12 { // three runes of at most four bytes: no folding of a longer name is "@ID"
+		return refOther
+	}
+	var buf [12]byte
+	switch string(appendFoldedJSONName(buf[:0], name)) {
+	case "ID":
+		return refID
+	case "@ID":
+		return refAtID
+	}
+	return refOther
+}
+
+// jsonStringValue decodes a raw JSON string value (quotes included); nil
+// is "".
+func jsonStringValue(v []byte) string {
+	if len(v) < 2 {
+		return ""
+	}
+	if inner := v[1 : len(v)-1]; simpleJSONString(inner) {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(v, &s)
+	return s
 }
 
 // wireRef is an embedded object of which only the IRI is kept.

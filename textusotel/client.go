@@ -82,43 +82,52 @@ var pacingBuckets = []float64{0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 func newClientInstruments(m metric.Meter) clientInstruments {
 	var ci clientInstruments
-	var err error
-	ci.duration, err = m.Float64Histogram(MetricCallDuration,
+	ci.duration = float64Histogram(m, MetricCallDuration,
 		metric.WithDescription("Duration of TextUs API calls, from the start of the call to its end, retries and waits included."),
 		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(durationBuckets...))
-	if err != nil || ci.duration == nil {
-		handle(err)
-		ci.duration = metricnoop.Float64Histogram{}
-	}
-	ci.attempts, err = m.Int64Counter(MetricAttempts,
+	ci.attempts = int64Counter(m, MetricAttempts,
 		metric.WithDescription("HTTP requests sent to the TextUs API, first attempts and retries."),
 		metric.WithUnit("{attempt}"))
-	if err != nil || ci.attempts == nil {
-		handle(err)
-		ci.attempts = metricnoop.Int64Counter{}
-	}
-	ci.retries, err = m.Int64Counter(MetricRetries,
+	ci.retries = int64Counter(m, MetricRetries,
 		metric.WithDescription("Attempts to the TextUs API that failed and were retried."),
 		metric.WithUnit("{retry}"))
-	if err != nil || ci.retries == nil {
-		handle(err)
-		ci.retries = metricnoop.Int64Counter{}
-	}
-	ci.remaining, err = m.Int64Gauge(MetricRateLimitRemaining,
+	ci.remaining = int64Gauge(m, MetricRateLimitRemaining,
 		metric.WithDescription("Requests left in the TextUs rate-limit window (X-RateLimit-Remaining of the last response)."),
 		metric.WithUnit("{request}"))
-	if err != nil || ci.remaining == nil {
-		handle(err)
-		ci.remaining = metricnoop.Int64Gauge{}
-	}
-	ci.pacing, err = m.Float64Histogram(MetricPacingWait,
+	ci.pacing = float64Histogram(m, MetricPacingWait,
 		metric.WithDescription("Time an attempt waited for client-side pacing and the server's rate-limit block before it was sent."),
 		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(pacingBuckets...))
-	if err != nil || ci.pacing == nil {
-		handle(err)
-		ci.pacing = metricnoop.Float64Histogram{}
-	}
 	return ci
+}
+
+// int64Counter, float64Histogram and int64Gauge create an instrument on
+// m, or its no-op when m refuses (the error goes to otel.Handle), so that
+// recording never needs a nil check.
+func int64Counter(m metric.Meter, name string, opts ...metric.Int64CounterOption) metric.Int64Counter {
+	c, err := m.Int64Counter(name, opts...)
+	if err != nil || c == nil {
+		handle(err)
+		return metricnoop.Int64Counter{}
+	}
+	return c
+}
+
+func float64Histogram(m metric.Meter, name string, opts ...metric.Float64HistogramOption) metric.Float64Histogram {
+	h, err := m.Float64Histogram(name, opts...)
+	if err != nil || h == nil {
+		handle(err)
+		return metricnoop.Float64Histogram{}
+	}
+	return h
+}
+
+func int64Gauge(m metric.Meter, name string, opts ...metric.Int64GaugeOption) metric.Int64Gauge {
+	g, err := m.Int64Gauge(name, opts...)
+	if err != nil || g == nil {
+		handle(err)
+		return metricnoop.Int64Gauge{}
+	}
+	return g
 }
 
 func handle(err error) {

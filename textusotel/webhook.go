@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
 	"go.opentelemetry.io/otel/trace"
@@ -135,48 +134,24 @@ func newHandlerObserver(cfg config) *handlerObserver {
 	m := cfg.meter()
 	var err error
 	wi := &o.inst
-	wi.deliveries, err = m.Int64Counter(MetricWebhookDeliveries,
+	wi.deliveries = int64Counter(m, MetricWebhookDeliveries,
 		metric.WithDescription("Webhook requests answered, by action and status."),
 		metric.WithUnit("{delivery}"))
-	if err != nil || wi.deliveries == nil {
-		handle(err)
-		wi.deliveries = metricnoop.Int64Counter{}
-	}
-	wi.duration, err = m.Float64Histogram(MetricWebhookDeliveryDuration,
+	wi.duration = float64Histogram(m, MetricWebhookDeliveryDuration,
 		metric.WithDescription("Time from a webhook request reaching the handler to its answer."),
 		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(deliveryBuckets...))
-	if err != nil || wi.duration == nil {
-		handle(err)
-		wi.duration = metricnoop.Float64Histogram{}
-	}
-	wi.duplicates, err = m.Int64Counter(MetricWebhookDuplicates,
+	wi.duplicates = int64Counter(m, MetricWebhookDuplicates,
 		metric.WithDescription("Webhook deliveries answered without running or queueing their callback, already handled or already queued."),
 		metric.WithUnit("{delivery}"))
-	if err != nil || wi.duplicates == nil {
-		handle(err)
-		wi.duplicates = metricnoop.Int64Counter{}
-	}
-	wi.jobLatency, err = m.Float64Histogram(MetricWebhookJobLatency,
+	wi.jobLatency = float64Histogram(m, MetricWebhookJobLatency,
 		metric.WithDescription("Time from a webhook delivery's acceptance to the start of an attempt at its job."),
 		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(latencyBuckets...))
-	if err != nil || wi.jobLatency == nil {
-		handle(err)
-		wi.jobLatency = metricnoop.Float64Histogram{}
-	}
-	wi.jobDuration, err = m.Float64Histogram(MetricWebhookJobDuration,
+	wi.jobDuration = float64Histogram(m, MetricWebhookJobDuration,
 		metric.WithDescription("Duration of webhook job attempts, callback included."),
 		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(durationBuckets...))
-	if err != nil || wi.jobDuration == nil {
-		handle(err)
-		wi.jobDuration = metricnoop.Float64Histogram{}
-	}
-	wi.jobAttempts, err = m.Int64Counter(MetricWebhookJobAttempts,
+	wi.jobAttempts = int64Counter(m, MetricWebhookJobAttempts,
 		metric.WithDescription("Webhook job attempts, by outcome."),
 		metric.WithUnit("{attempt}"))
-	if err != nil || wi.jobAttempts == nil {
-		handle(err)
-		wi.jobAttempts = metricnoop.Int64Counter{}
-	}
 	o.depth, err = m.Int64ObservableGauge(MetricWebhookQueueDepth,
 		metric.WithDescription("Live jobs (waiting, running or waiting for a retry) in the webhook queue."),
 		metric.WithUnit("{job}"))
